@@ -1,0 +1,51 @@
+export { parseDuration, type Duration } from './duration.ts';
+export {
+  ConfigError,
+  DecodeError,
+  GaesError,
+  SessionStateError,
+  SessionTooLargeError,
+  StoreRejectedError,
+  StoreUnavailableError,
+  UnserializableError,
+} from './errors.ts';
+export { createSessionId, expiredIdUpperBound, parseSessionId, SESSION_ID_LENGTH, type SessionIdInfo } from './session-id.ts';
+export { decodeSessionData, encodeSessionData, type SessionValue } from './codec.ts';
+export { deriveSealKey, KeyRing, MIN_SECRET_BYTES, type Secret, type SealKey } from './keyring.ts';
+export {
+  assertSealAlgorithm,
+  defaultSealAlgorithm,
+  openSeal,
+  peekSealPurpose,
+  seal,
+  SEAL_VERSION_AES_GCM,
+  SEAL_VERSION_XCHACHA,
+  sealFromString,
+  SealPurpose,
+  sealToString,
+  type OpenFailure,
+  type OpenResult,
+  type SealAlgorithm,
+} from './seal.ts';
+export {
+  envelopeCookieLength,
+  openEnvelope,
+  openStored,
+  sealEnvelope,
+  sealStored,
+  type EnvelopeResult,
+  type SessionEnvelope,
+} from './envelope.ts';
+export { expiryState, needsTouch, type ExpiryRule, type ExpiryState } from './expiry.ts';
+export {
+  chunkedSetCookies,
+  clearingSetCookie,
+  MAX_COOKIE_CHUNKS,
+  MAX_SET_COOKIE_BYTES,
+  readChunkedCookie,
+  serializeAttributes,
+  type ChunkedCookie,
+  type SessionCookieAttributes,
+} from './cookie-chunks.ts';
+export { chooseTier, DEFAULT_COOKIE_ONLY_THRESHOLD, MAX_SESSION_BYTES, type SessionTier } from './tier.ts';
+export type { SessionStore } from './store.ts';

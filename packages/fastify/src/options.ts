@@ -1,0 +1,186 @@
+import {
+  assertSealAlgorithm,
+  ConfigError,
+  DEFAULT_COOKIE_ONLY_THRESHOLD,
+  defaultSealAlgorithm,
+  KeyRing,
+  MAX_SESSION_BYTES,
+  parseDuration,
+  type Duration,
+  type SealAlgorithm,
+  type Secret,
+  type SessionStore,
+} from '@gaes/core';
+import { Keyv } from 'keyv';
+
+/** Something that supplies the current key ring (e.g. one refreshed from Datastore). */
+export interface KeyRingSource {
+  /** The ring to use now; called on every seal and open, so it must be cheap. */
+  current(): KeyRing;
+  /** Called once when the app closes. */
+  close?(): Promise<void> | void;
+}
+
+/** Cookie settings for the session cookies. `HttpOnly` is always on. */
+export interface SessionCookieOptions {
+  /** @default '/' */
+  readonly path?: string;
+  /** @default undefined (host-only cookie) */
+  readonly domain?: string;
+  /** @default 'lax' */
+  readonly sameSite?: 'lax' | 'strict' | 'none' | false;
+  /** `'auto'` sets `Secure` on HTTPS requests (honouring `trustProxy`). SSL-only sessions are always `Secure`. @default 'auto' */
+  readonly secure?: boolean | 'auto';
+  /** Adds `Partitioned` (CHIPS). @default false */
+  readonly partitioned?: boolean;
+}
+
+/** Options of the gaes Fastify plugin. Every option is documented in the README with its default. */
+export interface GaesSessionOptions {
+  /** Secret(s) of at least 32 bytes, newest first: the first seals, all open. Required unless `keyring` is given. */
+  readonly secret?: Secret | readonly Secret[];
+  /** A key ring that can change at run time (see `@gaes/cli`'s Datastore key ring). Alternative to `secret`. */
+  readonly keyring?: KeyRingSource;
+  /** Absolute session lifetime. @default '7d' */
+  readonly lifetime?: Duration;
+  /** Idle timeout; 0 turns it off. @default 0 */
+  readonly idleTimeout?: Duration;
+  /** Largest encoded session kept in cookies; 0 keeps all data server-side. @default 10240 */
+  readonly cookieOnlyThreshold?: number;
+  /** Hard limit on encoded session data; saving more fails with `ERR_GAES_SESSION_TOO_LARGE`. @default 1048576 */
+  readonly maxSessionBytes?: number;
+  /** The cache tier: any Keyv instance (Redis, Memcached, …). @default new Keyv() (in-memory, one process) */
+  readonly cache?: Keyv;
+  /** Cache calls slower than this fail (and fall through to Datastore). @default '1s' */
+  readonly cacheTimeout?: Duration;
+  /** Prefix of cache keys. @default 'gaes:' */
+  readonly cacheKeyPrefix?: string;
+  /** The durable tier (a Datastore store from `@gaes/datastore`, or any {@link SessionStore}). @default none */
+  readonly durableStore?: SessionStore;
+  /** Base name of the session cookies (`<name>0`, `<name>1`, …). @default 'gaes' */
+  readonly cookieName?: string;
+  /** Cookie attributes. */
+  readonly cookie?: SessionCookieOptions;
+  /** Sealing algorithm for new seals (both always open). @default 'xchacha20-poly1305' where sodium-native loads */
+  readonly algorithm?: SealAlgorithm;
+  /** Makes `getCurrentSession()` work (AsyncLocalStorage); off so apps that do not use it pay nothing. @default false */
+  readonly currentSession?: boolean;
+  /** The clock, in ms since the epoch (for tests). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  readonly keyring: KeyRingSource;
+  readonly lifetimeMs: number;
+  readonly idleTimeoutMs: number;
+  readonly cookieOnlyThreshold: number;
+  readonly maxSessionBytes: number;
+  readonly cache: Keyv;
+  readonly cacheTimeoutMs: number;
+  readonly cacheKeyPrefix: string;
+  readonly durableStore: SessionStore | undefined;
+  readonly cookieName: string;
+  readonly cookie: {
+    readonly path: string;
+    readonly domain: string | undefined;
+    readonly sameSite: 'lax' | 'strict' | 'none' | false;
+    readonly secure: boolean | 'auto';
+    readonly partitioned: boolean;
+  };
+  readonly algorithm: SealAlgorithm;
+  readonly currentSession: boolean;
+  readonly now: () => number;
+}
+
+const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+const COOKIE_PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
+const COOKIE_DOMAIN = /^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+/** The largest cookie threshold: its sealed value still fits the 64 cookie chunks a reader accepts. */
+const MAX_COOKIE_ONLY_THRESHOLD = 65_536;
+
+function staticKeyring(secret: Secret | readonly Secret[]): KeyRingSource {
+  const ring = new KeyRing(secret);
+  return { current: () => ring };
+}
+
+/**
+ * Validates options and fills defaults; never mutates `input`.
+ * @throws {ConfigError} with a message that says which option to change.
+ */
+export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedOptions {
+  const opts = input ?? {};
+  let keyring: KeyRingSource;
+  if (opts.keyring !== undefined) {
+    if (opts.secret !== undefined) throw new ConfigError('give either `secret` or `keyring`, not both');
+    keyring = opts.keyring;
+  } else if (opts.secret === undefined || (Array.isArray(opts.secret) && opts.secret.length === 0)) {
+    throw new ConfigError(
+      '`secret` is required: a string of at least 32 bytes (e.g. from `openssl rand -base64 48`), ' +
+        'or an array of them, newest first',
+    );
+  } else {
+    keyring = staticKeyring(opts.secret);
+  }
+
+  const lifetimeMs = parseDuration(opts.lifetime ?? '7d', '`lifetime`');
+  if (lifetimeMs < 1000) throw new ConfigError('`lifetime` must be at least one second');
+  const idleTimeoutMs = parseDuration(opts.idleTimeout ?? 0, '`idleTimeout`');
+
+  const cookieOnlyThreshold = opts.cookieOnlyThreshold ?? DEFAULT_COOKIE_ONLY_THRESHOLD;
+  if (!Number.isInteger(cookieOnlyThreshold) || cookieOnlyThreshold < 0 || cookieOnlyThreshold > MAX_COOKIE_ONLY_THRESHOLD) {
+    throw new ConfigError(
+      `\`cookieOnlyThreshold\` must be a whole number of bytes from 0 to ${MAX_COOKIE_ONLY_THRESHOLD}, got ${String(cookieOnlyThreshold)}`,
+    );
+  }
+  const maxSessionBytes = opts.maxSessionBytes ?? MAX_SESSION_BYTES;
+  if (!Number.isInteger(maxSessionBytes) || maxSessionBytes < 1 || maxSessionBytes > MAX_SESSION_BYTES) {
+    throw new ConfigError(`\`maxSessionBytes\` must be a whole number from 1 to ${MAX_SESSION_BYTES}`);
+  }
+
+  const cookieName = opts.cookieName ?? 'gaes';
+  if (!COOKIE_NAME.test(cookieName)) {
+    throw new ConfigError('`cookieName` must be 1–64 cookie-token characters (letters, digits, and !#$%&\'*+.^_`|~-)');
+  }
+  const c = opts.cookie ?? {};
+  const path = c.path ?? '/';
+  if (!COOKIE_PATH.test(path)) throw new ConfigError('`cookie.path` must start with "/" and contain no ";" or spaces');
+  if (c.domain !== undefined && !COOKIE_DOMAIN.test(c.domain)) {
+    throw new ConfigError(`\`cookie.domain\` "${c.domain}" is not a valid domain`);
+  }
+  const sameSite = c.sameSite ?? 'lax';
+  if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none' && sameSite !== false) {
+    throw new ConfigError("`cookie.sameSite` must be 'lax', 'strict', 'none' or false");
+  }
+  const secure = c.secure ?? 'auto';
+  if (secure !== true && secure !== false && secure !== 'auto') {
+    throw new ConfigError("`cookie.secure` must be true, false or 'auto'");
+  }
+  if (sameSite === 'none' && secure === false) {
+    throw new ConfigError("`cookie.sameSite: 'none'` needs `cookie.secure` true or 'auto': browsers drop such cookies otherwise");
+  }
+
+  const algorithm = opts.algorithm ?? defaultSealAlgorithm;
+  assertSealAlgorithm(algorithm);
+
+  if (opts.cache !== undefined && !(opts.cache instanceof Keyv) && typeof (opts.cache as { get?: unknown }).get !== 'function') {
+    throw new ConfigError('`cache` must be a Keyv instance');
+  }
+
+  return {
+    keyring,
+    lifetimeMs,
+    idleTimeoutMs,
+    cookieOnlyThreshold,
+    maxSessionBytes,
+    cache: opts.cache ?? new Keyv(),
+    cacheTimeoutMs: parseDuration(opts.cacheTimeout ?? '1s', '`cacheTimeout`'),
+    cacheKeyPrefix: opts.cacheKeyPrefix ?? 'gaes:',
+    durableStore: opts.durableStore,
+    cookieName,
+    cookie: { path, domain: c.domain, sameSite, secure, partitioned: c.partitioned ?? false },
+    algorithm,
+    currentSession: opts.currentSession ?? false,
+    now: opts.now ?? Date.now,
+  };
+}

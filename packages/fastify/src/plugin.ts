@@ -1,0 +1,86 @@
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { currentRequest } from './current-session.ts';
+import { KeyvSessionStore } from './keyv-store.ts';
+import { resolveOptions, type GaesSessionOptions } from './options.ts';
+import { Session, type SessionContext } from './session.ts';
+import { TieredStore } from './tiered-store.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The session of this request (gaes). */
+    readonly session: Session;
+  }
+  interface FastifyContextConfig {
+    /** `false` skips loading server-side session data before this route's handler. */
+    session?: boolean;
+  }
+}
+
+const kSession = Symbol('gaes.session');
+type WithSlot = FastifyRequest & { [kSession]: Session | null };
+
+/**
+ * Whether a cookie value looks like a pointer to server-side data, from its first two characters
+ * (the seal header's version and purpose bytes) — a hint only; opening the seal decides.
+ */
+function looksLikePointer(value: string): boolean {
+  const c = value.charCodeAt(1);
+  return c === 86 /* V: version 1 */ || c === 108 /* l: version 2 */;
+}
+
+async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
+  const opts = resolveOptions(input);
+  if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
+  const cache = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs });
+  const ctx: SessionContext = { opts, store: new TieredStore(cache, opts.durableStore, app.log) };
+  const firstCookie = `${opts.cookieName}0`;
+
+  app.decorateRequest(kSession, null);
+  app.decorateRequest('session', {
+    getter(this: FastifyRequest): Session {
+      const slot = this as WithSlot;
+      return (slot[kSession] ??= new Session(this, ctx));
+    },
+  });
+
+  if (opts.currentSession) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      currentRequest.run(request, done);
+    });
+  }
+
+  // Server-side data is fetched before the handler, once, and only when the cookie points server-side.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const value = (request.cookies as Record<string, string | undefined> | undefined)?.[firstCookie];
+    if (value === undefined || !looksLikePointer(value) || request.routeOptions.config.session === false) {
+      done();
+      return;
+    }
+    request.session.load().then(() => done(), done);
+  });
+
+  app.addHook('onSend', (request, reply: FastifyReply, payload, done) => {
+    const session = (request as WithSlot)[kSession];
+    // Responses for failed requests do not save: changes made before an error are dropped.
+    if (session === null || reply.statusCode >= 500) {
+      done(null, payload);
+      return;
+    }
+    session.save(reply).then(
+      () => done(null, payload),
+      (err: unknown) => done(err as Error),
+    );
+  });
+
+  app.addHook('onClose', async () => {
+    await opts.keyring.close?.();
+  });
+}
+
+/**
+ * The gaes session plugin: `await app.register(gaeSessions, { secret })` gives every request a lazy
+ * `request.session`. Registers `@fastify/cookie` when the app has not.
+ */
+export default fp(gaeSessions, { fastify: '5.x', name: '@gaes/fastify' });

@@ -1,0 +1,88 @@
+import { StoreUnavailableError, type SessionStore } from '@gaes/core';
+import type { StoreLogger } from './keyv-store.ts';
+
+/** Where a server-side value was found. */
+export type ServerTier = 'cache' | 'datastore';
+
+/**
+ * The server-side tiers: a cache in front of an optional durable store (Datastore).
+ *
+ * - Reads: cache, then the durable store; a durable hit refills the cache. A cache failure falls
+ *   through to the durable store; with no durable store it is a {@link StoreUnavailableError} (503).
+ * - Durable writes go to the durable store first, then the cache, so the cache never holds a state the
+ *   durable store did not get. A failed cache write is logged and its entry dropped.
+ * - Quick writes go to the cache only; if the cache fails they are written durably instead.
+ */
+export class TieredStore {
+  readonly cache: SessionStore;
+  readonly durable: SessionStore | undefined;
+  readonly #log: StoreLogger;
+
+  constructor(cache: SessionStore, durable: SessionStore | undefined, log: StoreLogger) {
+    this.cache = cache;
+    this.durable = durable;
+    this.#log = log;
+  }
+
+  async get(id: string): Promise<{ value: Uint8Array; tier: ServerTier } | undefined> {
+    let cacheFailed = false;
+    try {
+      const value = await this.cache.get(id);
+      if (value !== undefined) return { value, tier: 'cache' };
+    } catch (err) {
+      if (this.durable === undefined) throw err;
+      cacheFailed = true;
+      this.#log.warn({ err }, 'gaes: session cache read failed; reading Datastore');
+    }
+    if (this.durable === undefined) return undefined;
+    const value = await this.durable.get(id);
+    if (value === undefined) return undefined;
+    if (!cacheFailed) {
+      const expiresAtMs = expiryOf(id);
+      await this.cache.set(id, value, expiresAtMs).catch((err: unknown) => {
+        this.#log.warn({ err }, 'gaes: could not refill the session cache');
+      });
+    }
+    return { value, tier: 'datastore' };
+  }
+
+  async set(id: string, value: Uint8Array, expiresAtMs: number, durable: boolean): Promise<ServerTier> {
+    if (this.durable !== undefined && durable) {
+      await this.durable.set(id, value, expiresAtMs);
+      await this.cache.set(id, value, expiresAtMs).catch(async (err: unknown) => {
+        this.#log.warn({ err }, 'gaes: session cache write failed; the session is stored in Datastore');
+        await this.cache.delete(id).catch(() => undefined);
+      });
+      return 'datastore';
+    }
+    try {
+      await this.cache.set(id, value, expiresAtMs);
+      return 'cache';
+    } catch (err) {
+      if (this.durable === undefined) throw err;
+      this.#log.warn({ err }, 'gaes: session cache write failed; writing Datastore instead');
+      await this.durable.set(id, value, expiresAtMs);
+      return 'datastore';
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    const results = await Promise.allSettled([
+      this.cache.delete(id),
+      this.durable === undefined ? Promise.resolve() : this.durable.delete(id),
+    ]);
+    const durableResult = results[1];
+    if (durableResult?.status === 'rejected') throw durableResult.reason;
+    const cacheResult = results[0];
+    if (cacheResult?.status === 'rejected') {
+      if (this.durable === undefined) throw cacheResult.reason;
+      // The durable copy is gone, but a cache entry that outlives the delete would let the old
+      // cookie back in: the request fails rather than pretend the session ended.
+      throw new StoreUnavailableError('session cache delete failed', { cause: cacheResult.reason });
+    }
+  }
+}
+
+function expiryOf(id: string): number {
+  return Number(id.slice(0, 10)) * 1000;
+}
