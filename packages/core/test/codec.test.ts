@@ -1,0 +1,110 @@
+import { Buffer } from 'node:buffer';
+import t from 'tap';
+import { decodeSessionData, encodeSessionData } from '../src/codec.ts';
+
+const roundTrip = (v: Record<string, unknown>): Record<string, unknown> => decodeSessionData(encodeSessionData(v));
+
+t.test('plain JSON takes the fast format', async (t) => {
+  const data = { userId: 'u1', counter: 3, nested: { a: [1, 'x', null, true, { b: 2.5 }] }, s: '€ 😀' };
+  const bytes = encodeSessionData(data);
+  t.equal(bytes[0], 0x01);
+  t.equal(bytes.subarray(1).toString(), JSON.stringify(data));
+  t.same(roundTrip(data), data);
+});
+
+t.test('special values round-trip through the tagged format', async (t) => {
+  const data = {
+    date: new Date(1_764_000_000_123),
+    bytes: new Uint8Array([0, 1, 254, 255]),
+    buf: Buffer.from('hello'),
+    map: new Map<unknown, unknown>([['a', 1], [2, new Set(['x'])], [null, undefined]]),
+    set: new Set([1, 'two', new Date(0)]),
+    big: 123456789012345678901234567890n,
+    negBig: -5n,
+    undef: undefined,
+    arr: [1, undefined, [new Map()], { x: undefined }],
+    nums: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0],
+    obj: { deep: { deeper: { bigint: 1n } } },
+  };
+  const bytes = encodeSessionData(data);
+  t.equal(bytes[0], 0x02);
+  const out = roundTrip(data);
+  t.same(out, data);
+  t.ok(out.date instanceof Date);
+  t.equal((out.date as Date).getTime(), 1_764_000_000_123);
+  const invalid = roundTrip({ d: new Date(Number.NaN) }).d;
+  t.ok(invalid instanceof Date && Number.isNaN(invalid.getTime()), 'an invalid Date stays an invalid Date');
+  t.ok(out.bytes instanceof Uint8Array && !Buffer.isBuffer(out.bytes), 'Uint8Array stays a Uint8Array');
+  t.ok(Buffer.isBuffer(out.buf), 'Buffer stays a Buffer');
+  t.ok(out.map instanceof Map);
+  t.ok(out.set instanceof Set);
+  t.equal(out.big, 123456789012345678901234567890n);
+  t.ok('undef' in out && out.undef === undefined, 'undefined values keep their key');
+  const nums = out.nums as number[];
+  t.ok(Number.isNaN(nums[0]));
+  t.equal(nums[1], Number.POSITIVE_INFINITY);
+  t.ok(Object.is(nums[3], -0));
+  t.ok(Object.is(nums[4], 0));
+});
+
+t.test('a __proto__ key stays data and never sets a prototype', async (t) => {
+  const data = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+  for (const withTag of [false, true]) {
+    const input = withTag ? { ...data, d: new Date(0) } : data;
+    if (withTag) Object.defineProperty(input, '__proto__', { value: { polluted: true }, enumerable: true });
+    const out = roundTrip(input);
+    t.equal(Object.getPrototypeOf(out), Object.prototype);
+    t.ok(Object.hasOwn(out, '__proto__'));
+    t.same(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, { polluted: true });
+    t.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
+});
+
+t.test('values that cannot be stored are typed errors', async (t) => {
+  class Thing {
+    x = 1;
+  }
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  for (const [name, value] of [
+    ['function', () => 1],
+    ['symbol', Symbol('s')],
+    ['class instance', new Thing()],
+    ['cycle', cyclic],
+    ['regexp', /x/],
+  ] as const) {
+    t.throws(() => encodeSessionData({ value }), { code: 'ERR_GAES_UNSERIALIZABLE' }, name);
+  }
+});
+
+t.test('decoding garbage is a typed error and never runs code', async (t) => {
+  const cases = [
+    Buffer.from([]),
+    Buffer.from([0x01]),
+    Buffer.from([0x01, 0x7b]),
+    Buffer.from('\x01[1,2]'),
+    Buffer.from('\x01"str"'),
+    Buffer.from('\x01null'),
+    Buffer.from('\x03{}'),
+    Buffer.from('\x02{"a":["zz"]}'),
+    Buffer.from('\x02{"a":["n","1.5"]}'),
+    Buffer.from('\x02{"a":["b",5]}'),
+    Buffer.from('\x02{"a":["d"]}'),
+  ];
+  for (const c of cases) {
+    let value: unknown;
+    try {
+      value = decodeSessionData(c);
+    } catch (err) {
+      t.equal((err as { code?: string }).code, 'ERR_GAES_DECODE', JSON.stringify(c.toString('latin1')));
+      continue;
+    }
+    // The only ones allowed to decode are well-formed (here: an invalid Date from ["d"]).
+    t.ok(value !== null && typeof value === 'object', JSON.stringify(c.toString('latin1')));
+  }
+});
+
+t.test('compactness: plain data costs one byte over JSON', async (t) => {
+  const data = { userId: 'u-12345', counter: 42, s: 'x'.repeat(200) };
+  t.equal(encodeSessionData(data).byteLength, JSON.stringify(data).length + 1);
+});
