@@ -13,6 +13,15 @@ import {
 } from '@gaes/core';
 import { Keyv } from 'keyv';
 
+/** A `Datastore` client from `@google-cloud/datastore` (typed structurally so this package does not load it). */
+export interface DatastoreLike {
+  key(path: unknown): unknown;
+  get(key: unknown): Promise<unknown>;
+}
+
+/** Options for `new Datastore(options)` (`projectId`, `databaseId`, `apiEndpoint`, …). */
+export type DatastoreConstructorOptions = Readonly<Record<string, unknown>>;
+
 /** Something that supplies the current key ring (e.g. one refreshed from Datastore). */
 export interface KeyRingSource {
   /** The ring to use now; called on every seal and open, so it must be cheap. */
@@ -55,7 +64,18 @@ export interface GaesSessionOptions {
   readonly cacheTimeout?: Duration;
   /** Prefix of cache keys. @default 'gaes:' */
   readonly cacheKeyPrefix?: string;
-  /** The durable tier (a Datastore store from `@gaes/datastore`, or any {@link SessionStore}). @default none */
+  /**
+   * The durable tier: Cloud Datastore. A `Datastore` instance from `@google-cloud/datastore`, or the
+   * options to build one. @default none (sessions live in cookies and the cache only)
+   */
+  readonly datastore?: DatastoreLike | DatastoreConstructorOptions;
+  /** Datastore kind of session entities. @default 'GaesSession' */
+  readonly datastoreKind?: string;
+  /** Datastore namespace of session entities. @default the default namespace */
+  readonly datastoreNamespace?: string;
+  /** Keep everything in cookies and the cache, even when `datastore` is given (the original's `no_datastore`). @default false */
+  readonly noDatastore?: boolean;
+  /** A custom durable tier instead of `datastore` (any {@link SessionStore}). @default none */
   readonly durableStore?: SessionStore;
   /** Base name of the session cookies (`<name>0`, `<name>1`, …). @default 'gaes' */
   readonly cookieName?: string;
@@ -80,6 +100,10 @@ export interface ResolvedOptions {
   readonly cacheTimeoutMs: number;
   readonly cacheKeyPrefix: string;
   readonly durableStore: SessionStore | undefined;
+  /** Datastore settings, when the durable tier is Datastore (built when the plugin registers). */
+  readonly datastore:
+    | { readonly client: DatastoreLike | DatastoreConstructorOptions; readonly kind: string; readonly namespace: string | undefined }
+    | undefined;
   readonly cookieName: string;
   readonly cookie: {
     readonly path: string;
@@ -167,6 +191,19 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     throw new ConfigError('`cache` must be a Keyv instance');
   }
 
+  if (opts.datastore !== undefined && opts.durableStore !== undefined) {
+    throw new ConfigError('give either `datastore` or `durableStore`, not both');
+  }
+  const noDatastore = opts.noDatastore ?? false;
+  const datastoreKind = opts.datastoreKind ?? 'GaesSession';
+  if (!/^[^\s]{1,100}$/.test(datastoreKind) || datastoreKind.startsWith('__')) {
+    throw new ConfigError('`datastoreKind` must be 1–100 characters without spaces, not starting with "__"');
+  }
+  const datastore =
+    opts.datastore === undefined || noDatastore
+      ? undefined
+      : { client: opts.datastore, kind: datastoreKind, namespace: opts.datastoreNamespace };
+
   return {
     keyring,
     lifetimeMs,
@@ -176,7 +213,8 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     cache: opts.cache ?? new Keyv(),
     cacheTimeoutMs: parseDuration(opts.cacheTimeout ?? '1s', '`cacheTimeout`'),
     cacheKeyPrefix: opts.cacheKeyPrefix ?? 'gaes:',
-    durableStore: opts.durableStore,
+    durableStore: noDatastore ? undefined : opts.durableStore,
+    datastore,
     cookieName,
     cookie: { path, domain: c.domain, sameSite, secure, partitioned: c.partitioned ?? false },
     algorithm,

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { currentRequest } from './current-session.ts';
 import { KeyvSessionStore } from './keyv-store.ts';
-import { resolveOptions, type GaesSessionOptions } from './options.ts';
+import { resolveOptions, type GaesSessionOptions, type ResolvedOptions } from './options.ts';
+import type { SessionStore } from '@gaes/core';
 import { Session, type SessionContext } from './session.ts';
 import { TieredStore } from './tiered-store.ts';
 
@@ -30,11 +31,18 @@ function looksLikePointer(value: string): boolean {
   return c === 86 /* V: version 1 */ || c === 108 /* l: version 2 */;
 }
 
+/** Builds the Datastore tier; `@gaes/datastore` (and the gRPC client) load only when it is configured. */
+async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>): Promise<SessionStore> {
+  const { DatastoreSessionStore } = await import('@gaes/datastore');
+  return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace });
+}
+
 async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
   const opts = resolveOptions(input);
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
   const cache = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs });
-  const ctx: SessionContext = { opts, store: new TieredStore(cache, opts.durableStore, app.log) };
+  const durable = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore);
+  const ctx: SessionContext = { opts, store: new TieredStore(cache, durable, app.log) };
   const firstCookie = `${opts.cookieName}0`;
 
   app.decorateRequest(kSession, null);

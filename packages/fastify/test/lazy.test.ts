@@ -1,0 +1,70 @@
+import { KeyRing } from '@gaes/core';
+import t from 'tap';
+import { buildApp, CookieJar, SECRET_A, setCookies } from './helpers/app.ts';
+
+function countingRing(): { source: { current(): KeyRing }; calls: () => number } {
+  const ring = new KeyRing(SECRET_A);
+  let n = 0;
+  return {
+    source: {
+      current() {
+        n++;
+        return ring;
+      },
+    },
+    calls: () => n,
+  };
+}
+
+t.test('a request that never touches the session: no decoding, no I/O, no Set-Cookie', async (t) => {
+  const { source, calls } = countingRing();
+  const app = await buildApp({ keyring: source });
+  const jar = new CookieJar();
+  jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { a: 1 } }));
+  t.equal(jar.size, 1);
+  const before = calls();
+  const res = await app.inject({ url: '/untouched', headers: { cookie: jar.header() } });
+  t.equal(res.statusCode, 200);
+  t.same(setCookies(res), []);
+  t.equal(calls(), before, 'the key ring was never asked for: nothing was opened');
+});
+
+t.test('no cookie until the first set', async (t) => {
+  const app = await buildApp();
+  let res = await app.inject('/state');
+  t.same(res.json(), { active: false, id: null, tier: null, keys: [], sslOnly: false, expiresAt: null });
+  t.same(setCookies(res), [], 'reading an empty session sends nothing');
+  res = await app.inject('/get/x');
+  t.same(setCookies(res), []);
+  res = await app.inject({ method: 'POST', url: '/pop/x' });
+  t.same(setCookies(res), [], 'pop on an inactive session starts nothing');
+  res = await app.inject({ method: 'POST', url: '/set', payload: { x: 1 } });
+  t.equal(setCookies(res).length, 1);
+  t.match(res.json().id, /^\d{10}_[0-9a-f]{32}$/);
+});
+
+t.test('cookie-tier data is decoded on first access only, and an unchanged session sends no Set-Cookie', async (t) => {
+  const app = await buildApp();
+  const jar = new CookieJar();
+  jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { a: 'b' } }));
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ url: '/get/a', headers: { cookie: jar.header() } });
+    t.same(res.json(), { value: 'b' });
+    t.same(setCookies(res), [], 'read-only request: no Set-Cookie');
+  }
+});
+
+t.test('saved once per request, only when something changed', async (t) => {
+  const app = await buildApp({}, {}, (app) =>
+    app.get('/many', async (req) => {
+      for (let i = 0; i < 50; i++) req.session.set(`k${i}`, i);
+      return { ok: true };
+    }),
+  );
+  const jar = new CookieJar();
+  const res = await app.inject('/many');
+  t.equal(setCookies(res).length, 1, 'fifty changes, one cookie');
+  jar.apply(res);
+  const res2 = await app.inject({ url: '/get/k7', headers: { cookie: jar.header() } });
+  t.same(res2.json(), { value: 7 });
+});

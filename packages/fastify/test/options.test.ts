@@ -1,0 +1,44 @@
+import Fastify from 'fastify';
+import t from 'tap';
+import gaeSessions, { resolveOptions } from '../src/index.ts';
+
+t.test('a missing or short secret fails app.ready() with a clear error', async (t) => {
+  for (const secret of [undefined, 'short', ['x'.repeat(40), 'tiny'], []]) {
+    const app = Fastify();
+    app.register(gaeSessions, secret === undefined ? {} : { secret });
+    await t.rejects(app.ready(), { code: 'ERR_GAES_CONFIG' }, JSON.stringify(secret));
+  }
+});
+
+t.test('resolveOptions validates, fills defaults and never mutates its input', async (t) => {
+  const input = Object.freeze({ secret: 's'.repeat(32), cookie: Object.freeze({ sameSite: 'strict' as const }) });
+  const r = resolveOptions(input);
+  t.equal(r.lifetimeMs, 7 * 86_400_000);
+  t.equal(r.idleTimeoutMs, 0);
+  t.equal(r.cookieOnlyThreshold, 10_240);
+  t.equal(r.cookieName, 'gaes');
+  t.same(r.cookie, { path: '/', domain: undefined, sameSite: 'strict', secure: 'auto', partitioned: false });
+  t.equal(resolveOptions({ secret: 's'.repeat(32), lifetime: '2h' }).lifetimeMs, 7_200_000);
+  const bad: Array<Record<string, unknown>> = [
+    { lifetime: 'forever' },
+    { lifetime: 10 },
+    { idleTimeout: '-1s' },
+    { cookieOnlyThreshold: -1 },
+    { cookieOnlyThreshold: 1.5 },
+    { cookieOnlyThreshold: 10_000_000 },
+    { maxSessionBytes: 2_000_000 },
+    { cookieName: 'has space' },
+    { cookieName: 'semi;colon' },
+    { cookie: { path: 'relative' } },
+    { cookie: { domain: 'bad domain' } },
+    { cookie: { sameSite: 'sometimes' } },
+    { cookie: { sameSite: 'none', secure: false } },
+    { cookie: { secure: 'yes' } },
+    { algorithm: 'rot13' },
+    { keyring: { current: () => undefined } },
+    { datastoreKind: '__reserved' },
+  ];
+  for (const extra of bad) {
+    t.throws(() => resolveOptions({ secret: 's'.repeat(32), ...extra } as never), { code: 'ERR_GAES_CONFIG' }, JSON.stringify(extra));
+  }
+});
