@@ -1,0 +1,90 @@
+import formbody from '@fastify/formbody';
+import { encodeSessionData } from '@gaes/core';
+import gaeSessions, { type GaesSessionOptions } from '@gaes/fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { renderPage } from './page.ts';
+
+declare module '@gaes/fastify' {
+  interface SessionData {
+    user: string;
+    counter: number;
+    ballast: string[];
+  }
+}
+
+/** A demo-only secret, so the demo starts with no configuration. Never use it in an app. */
+export const DEMO_SECRET = 'gaes-demo-secret--not-for-production--0123456789';
+
+const BALLAST_CHUNK_BYTES = 4096;
+
+/** Builds the demo app (used by `main.ts` and by the browser tests). */
+export async function buildDemoApp(
+  sessionOptions: Partial<GaesSessionOptions> = {},
+  serverOptions: FastifyServerOptions & { https?: { key: string | Buffer; cert: string | Buffer } | null } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, trustProxy: true, ...serverOptions } as FastifyServerOptions);
+  await app.register(formbody);
+  const options = { secret: process.env.SESSION_SECRET ?? DEMO_SECRET, ...sessionOptions } as GaesSessionOptions;
+  await app.register(gaeSessions, options);
+  const threshold = options.cookieOnlyThreshold ?? 10_240;
+  const durable = options.datastore !== undefined || options.durableStore !== undefined;
+
+  app.get('/', async (req, reply) => {
+    const s = req.session;
+    const payloadBytes = s.isActive() ? encodeSessionData(Object.fromEntries(s.entries())).byteLength : 0;
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    return renderPage({
+      active: s.isActive(),
+      id: s.id,
+      tier: s.tier,
+      cookieCount: s.cookieCount,
+      expiresAt: s.expiresAt,
+      user: s.get('user'),
+      counter: s.get('counter') ?? 0,
+      payloadBytes,
+      threshold,
+      durable,
+    });
+  });
+
+  app.get('/api/session', async (req) => ({
+    active: req.session.isActive(),
+    tier: req.session.tier ?? null,
+    cookies: req.session.cookieCount,
+    user: req.session.get('user') ?? null,
+    counter: req.session.get('counter') ?? 0,
+  }));
+
+  app.post('/increment', async (req, reply) => {
+    req.session.set('counter', (req.session.get('counter') ?? 0) + 1);
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/grow', async (req, reply) => {
+    const ballast = [...(req.session.get('ballast') ?? [])];
+    ballast.push('x'.repeat(BALLAST_CHUNK_BYTES));
+    req.session.set('ballast', ballast);
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/shrink', async (req, reply) => {
+    if (req.session.has('ballast')) req.session.delete('ballast');
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/login', async (req, reply) => {
+    const user = String((req.body as { user?: unknown } | undefined)?.user ?? '').trim().slice(0, 40);
+    if (user === '') return reply.code(400).send({ error: 'a name is required' });
+    // A new id on login: a session id planted before login is worthless after it.
+    if (req.session.isActive()) req.session.regenerateId();
+    req.session.set('user', user);
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    req.session.terminate();
+    return reply.redirect('/', 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,47 @@
+import { Datastore } from '@google-cloud/datastore';
+import type { GaesSessionOptions } from '@gaes/fastify';
+import { buildDemoApp, DEMO_SECRET } from './app.ts';
+
+/**
+ * Starts the demo. With no configuration it runs on embedded defaults: an in-memory cache and an
+ * in-process Datastore emulator, so all three tiers work without a cloud account. Set
+ * `GOOGLE_CLOUD_PROJECT` (and credentials) or `DATASTORE_EMULATOR_HOST` to use a real Datastore,
+ * or `DEMO_NO_DATASTORE=1` for cookies + cache only.
+ */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8080);
+  const host = process.env.HOST ?? (process.env.PORT === undefined ? '127.0.0.1' : '0.0.0.0');
+  const options: Partial<GaesSessionOptions> = {};
+  let stopEmulator: (() => Promise<void>) | undefined;
+  let where = 'cookies + in-memory cache';
+
+  if (process.env.DEMO_NO_DATASTORE !== '1') {
+    if (process.env.DATASTORE_EMULATOR_HOST !== undefined || process.env.GOOGLE_CLOUD_PROJECT !== undefined) {
+      options.datastore = new Datastore();
+      where = `cookies + cache + Datastore (${process.env.DATASTORE_EMULATOR_HOST ?? process.env.GOOGLE_CLOUD_PROJECT})`;
+    } else {
+      process.env.METADATA_SERVER_DETECTION ??= 'none';
+      const { DatastoreEmulator } = await import('@gaes/datastore-emulator');
+      const emulator = await DatastoreEmulator.start();
+      stopEmulator = () => emulator.stop();
+      const [apiHost, apiPort] = emulator.host.split(':');
+      options.datastore = new Datastore({ projectId: 'gaes-demo', apiEndpoint: apiHost, port: Number(apiPort) });
+      where = `cookies + cache + in-process Datastore emulator (${emulator.host})`;
+    }
+  }
+
+  const app = await buildDemoApp(options, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  app.addHook('onClose', async () => stopEmulator?.());
+  if ((process.env.SESSION_SECRET ?? DEMO_SECRET) === DEMO_SECRET) {
+    app.log.warn('using the built-in demo secret: set SESSION_SECRET (32+ random bytes) for anything real');
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void app.close().then(() => process.exit(0));
+    });
+  }
+  await app.listen({ port, host });
+  app.log.info(`gaes demo: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/ — sessions in ${where}`);
+}
+
+await main();
