@@ -14,8 +14,15 @@ export interface OpenTransaction {
   readonly readOnly: boolean;
   /** The store version when it began: keys it writes without reading must not have changed since. */
   readonly startVersion: bigint;
-  /** For each key read (partition id + path id): the last-change version seen at the first read. */
-  readonly reads: Map<string, bigint>;
+  /** For each key read (by partition id + path id): the key and its last-change version at the first read. */
+  readonly reads: Map<string, ReadRecord>;
+}
+
+/** What a transaction saw of one key. */
+export interface ReadRecord {
+  readonly partition: Partition;
+  readonly key: Key;
+  readonly version: bigint;
 }
 
 /** The open transactions, by id. */
@@ -61,7 +68,7 @@ export class TransactionRegistry {
 /** Records that `txn` read `key`, which had last changed at `version` (first read wins). */
 export function recordRead(txn: OpenTransaction, partition: Partition, key: Key, version: bigint): void {
   const id = `${partitionId(partition)}${pathId(key)}`;
-  if (!txn.reads.has(id)) txn.reads.set(id, version);
+  if (!txn.reads.has(id)) txn.reads.set(id, { partition, key, version });
 }
 
 /**
@@ -73,16 +80,13 @@ export function checkConflicts(
   txn: OpenTransaction,
   store: EntityStore,
   writes: readonly { partition: Partition; key: Key }[],
-  readKeys: readonly { partition: Partition; key: Key }[],
 ): void {
-  for (const { partition, key } of readKeys) {
-    const seen = txn.reads.get(`${partitionId(partition)}${pathId(key)}`);
-    if (seen !== undefined && store.lastChange(partition, key) !== seen) throw aborted();
+  for (const { partition, key, version } of txn.reads.values()) {
+    if (store.lastChange(partition, key) !== version) throw aborted();
   }
   for (const { partition, key } of writes) {
-    const seen = txn.reads.get(`${partitionId(partition)}${pathId(key)}`);
-    const changed = store.lastChange(partition, key);
-    if (seen === undefined ? changed > txn.startVersion : changed !== seen) throw aborted();
+    const read = txn.reads.has(`${partitionId(partition)}${pathId(key)}`);
+    if (!read && store.lastChange(partition, key) > txn.startVersion) throw aborted();
   }
 }
 

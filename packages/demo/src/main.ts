@@ -11,25 +11,25 @@ import { buildDemoApp, DEMO_SECRET } from './app.ts';
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? (process.env.PORT === undefined ? '127.0.0.1' : '0.0.0.0');
-  const options: Partial<GaesSessionOptions> = {};
+  let datastore: Datastore | undefined;
   let stopEmulator: (() => Promise<void>) | undefined;
   let where = 'cookies + in-memory cache';
 
   if (process.env.DEMO_NO_DATASTORE !== '1') {
     if (process.env.DATASTORE_EMULATOR_HOST !== undefined || process.env.GOOGLE_CLOUD_PROJECT !== undefined) {
-      options.datastore = new Datastore();
+      datastore = new Datastore();
       where = `cookies + cache + Datastore (${process.env.DATASTORE_EMULATOR_HOST ?? process.env.GOOGLE_CLOUD_PROJECT})`;
     } else {
       process.env.METADATA_SERVER_DETECTION ??= 'none';
       const { DatastoreEmulator } = await import('@gaes/datastore-emulator');
       const emulator = await DatastoreEmulator.start();
       stopEmulator = () => emulator.stop();
-      const [apiHost, apiPort] = emulator.host.split(':');
-      options.datastore = new Datastore({ projectId: 'gaes-demo', apiEndpoint: apiHost, port: Number(apiPort) });
+      datastore = new Datastore({ projectId: 'gaes-demo', apiEndpoint: emulator.host });
       where = `cookies + cache + in-process Datastore emulator (${emulator.host})`;
     }
   }
 
+  const options: Partial<GaesSessionOptions> = datastore === undefined ? {} : { datastore };
   const app = await buildDemoApp(options, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.addHook('onClose', async () => stopEmulator?.());
   if ((process.env.SESSION_SECRET ?? DEMO_SECRET) === DEMO_SECRET) {
