@@ -37,6 +37,7 @@ export {
   type SessionEnvelope,
 } from './envelope.ts';
 export { expiryState, needsTouch, type ExpiryRule, type ExpiryState } from './expiry.ts';
+export { EnvelopeCache } from './envelope-cache.ts';
 export {
   chunkedSetCookies,
   clearingSetCookie,

@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ConfigError } from './errors.ts';
 import type { KeyRing, SealKey } from './keyring.ts';
+import { fillNonce } from './nonce.ts';
 import { sodium } from './sodium.ts';
 
 /**
@@ -87,7 +88,7 @@ export function seal(
     const out = Buffer.allocUnsafe(HEADER_BYTES + XCHACHA_NONCE_BYTES + plaintext.byteLength + TAG_BYTES);
     writeHeader(out, SEAL_VERSION_XCHACHA, purpose, key.kid);
     const nonce = out.subarray(HEADER_BYTES, HEADER_BYTES + XCHACHA_NONCE_BYTES);
-    sodium.randombytes_buf(nonce);
+    fillNonce(nonce);
     const ad = associatedData(out.subarray(0, HEADER_BYTES), context);
     sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
       out.subarray(HEADER_BYTES + XCHACHA_NONCE_BYTES),
@@ -102,7 +103,7 @@ export function seal(
   const out = Buffer.allocUnsafe(HEADER_BYTES + GCM_NONCE_BYTES + plaintext.byteLength + TAG_BYTES);
   writeHeader(out, SEAL_VERSION_AES_GCM, purpose, key.kid);
   const iv = out.subarray(HEADER_BYTES, HEADER_BYTES + GCM_NONCE_BYTES);
-  randomFillSync(iv);
+  fillNonce(iv);
   const cipher = createCipheriv('aes-256-gcm', key.aesKey, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(out.subarray(0, HEADER_BYTES), context));
   const body = cipher.update(plaintext);

@@ -83,6 +83,11 @@ export interface GaesSessionOptions {
   readonly cookie?: SessionCookieOptions;
   /** Sealing algorithm for new seals (both always open). @default 'xchacha20-poly1305' where sodium-native loads */
   readonly algorithm?: SealAlgorithm;
+  /**
+   * How many recently seen cookies to keep opened in memory, so a cookie sent again is not decrypted
+   * again (expiry is still checked on every request); 0 turns it off. @default 10000
+   */
+  readonly cookieCacheSize?: number;
   /** Makes `getCurrentSession()` work (AsyncLocalStorage); off so apps that do not use it pay nothing. @default false */
   readonly currentSession?: boolean;
   /** The clock, in ms since the epoch (for tests). @default Date.now */
@@ -113,6 +118,7 @@ export interface ResolvedOptions {
     readonly partitioned: boolean;
   };
   readonly algorithm: SealAlgorithm;
+  readonly cookieCacheSize: number;
   readonly currentSession: boolean;
   readonly now: () => number;
 }
@@ -184,6 +190,10 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     throw new ConfigError("`cookie.sameSite: 'none'` needs `cookie.secure` true or 'auto': browsers drop such cookies otherwise");
   }
 
+  const cookieCacheSize = opts.cookieCacheSize ?? 10_000;
+  if (!Number.isInteger(cookieCacheSize) || cookieCacheSize < 0) {
+    throw new ConfigError('`cookieCacheSize` must be a whole number of entries (0 turns the cache off)');
+  }
   const algorithm = opts.algorithm ?? defaultSealAlgorithm;
   assertSealAlgorithm(algorithm);
 
@@ -218,6 +228,7 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     cookieName,
     cookie: { path, domain: c.domain, sameSite, secure, partitioned: c.partitioned ?? false },
     algorithm,
+    cookieCacheSize,
     currentSession: opts.currentSession ?? false,
     now: opts.now ?? Date.now,
   };

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { currentRequest } from './current-session.ts';
 import { KeyvSessionStore } from './keyv-store.ts';
 import { resolveOptions, type GaesSessionOptions, type ResolvedOptions } from './options.ts';
-import type { SessionStore } from '@gaes/core';
+import { EnvelopeCache, type SessionStore } from '@gaes/core';
 import { Session, type SessionContext } from './session.ts';
 import { TieredStore } from './tiered-store.ts';
 
@@ -42,7 +42,11 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
   const cache = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs });
   const durable = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore);
-  const ctx: SessionContext = { opts, store: new TieredStore(cache, durable, app.log) };
+  const ctx: SessionContext = {
+    opts,
+    store: new TieredStore(cache, durable, app.log),
+    envelopes: new EnvelopeCache(opts.cookieCacheSize),
+  };
   const firstCookie = `${opts.cookieName}0`;
 
   app.decorateRequest(kSession, null);

@@ -5,6 +5,8 @@ import {
   createSessionId,
   decodeSessionData,
   encodeSessionData,
+  type EnvelopeCache,
+  type SessionEnvelope,
   expiryState,
   needsTouch,
   openEnvelope,
@@ -27,6 +29,8 @@ import type { TieredStore } from './tiered-store.ts';
 export interface SessionContext {
   readonly opts: ResolvedOptions;
   readonly store: TieredStore;
+  /** Recently opened or issued cookies, so a repeated cookie is not decrypted again. */
+  readonly envelopes: EnvelopeCache;
 }
 
 type Data = Record<string, unknown>;
@@ -90,12 +94,23 @@ export class Session {
       if (present > 0) this.#reject('incomplete cookie chunks');
       return;
     }
-    const opened = openEnvelope(opts.keyring.current(), value);
-    if (!opened.ok) {
-      this.#reject(opened.reason);
-      return;
+    const ring = opts.keyring.current();
+    let env: SessionEnvelope;
+    let renew: boolean;
+    const hit = this.#ctx.envelopes.get(value, ring);
+    if (hit !== undefined) {
+      env = hit.envelope;
+      renew = hit.renew;
+    } else {
+      const opened = openEnvelope(ring, value);
+      if (!opened.ok) {
+        this.#reject(opened.reason);
+        return;
+      }
+      env = opened.envelope;
+      renew = opened.renew;
+      this.#ctx.envelopes.set(value, ring, env, renew);
     }
-    const env = opened.envelope;
     // An SSL-only session is never honoured over plain HTTP; its cookie is left alone.
     if (env.sslOnly && this.#request.protocol !== 'https') return;
     const now = opts.now();
@@ -109,7 +124,7 @@ export class Session {
     this.#expiresAtMs = env.expiresAtMs;
     this.#sslOnly = env.sslOnly;
     this.#lastActiveMs = env.lastActiveMs;
-    this.#renew = opened.renew;
+    this.#renew = renew;
     this.#touch = needsTouch(env.lastActiveMs, opts, now);
     if (env.data === undefined) {
       this.#pointer = true;
@@ -396,14 +411,17 @@ export class Session {
     const maxAge = (this.#expiresAtMs - now) / 1000;
     const attributes = serializeAttributes(attrs, maxAge);
     let cookieValue: string | undefined;
+    let cookieData: Buffer | undefined;
     if (this.#dirty === CLEAN && !this.#newCookie) {
       // Only the cookie needs renewing (new key or idle touch): re-seal it with the bytes it carried
       // (or as a pointer again), without encoding the data or writing any store.
-      cookieValue = sealEnvelope(ring, id, now, this.#pending, opts.algorithm);
+      cookieData = this.#pending;
+      cookieValue = sealEnvelope(ring, id, now, cookieData, opts.algorithm);
     } else {
       const bytes = encodeSessionData(this.#data ?? {});
       const tier = chooseTier(bytes.byteLength, opts.cookieOnlyThreshold, opts.maxSessionBytes);
       if (tier === 'cookie') {
+        cookieData = bytes;
         cookieValue = sealEnvelope(ring, id, now, bytes, opts.algorithm);
         if (this.#origin === 'cache' || this.#origin === 'datastore') this.#deletes.push(id);
         this.#savedTier = 'cookie';
@@ -420,6 +438,8 @@ export class Session {
       this.#savedCookies = this.#present;
       return headers;
     }
+    const issued: SessionEnvelope = { id, expiresAtMs: this.#expiresAtMs, sslOnly: this.#sslOnly, lastActiveMs: now, data: cookieData };
+    this.#ctx.envelopes.set(cookieValue, ring, issued, false);
     headers.push(...chunkedSetCookies(opts.cookieName, cookieValue, attributes));
     this.#savedCookies = headers.length;
     for (let i = headers.length; i < this.#present; i++) headers.push(clearingSetCookie(`${opts.cookieName}${i}`, attrs));
