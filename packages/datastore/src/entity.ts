@@ -1,0 +1,58 @@
+import { Buffer } from 'node:buffer';
+import type { Entity, Key } from '@google-cloud/datastore';
+import type { SessionKindLocation } from './client.ts';
+
+/**
+ * The session entity (key name = session id):
+ *
+ * | property    | type      | indexed | why                                                                  |
+ * |-------------|-----------|---------|----------------------------------------------------------------------|
+ * | `payload`   | blob      | no      | the sealed session; blobs over 1,500 bytes cannot be indexed         |
+ * | `expiresAt` | timestamp | yes     | lets you turn on a Datastore TTL policy on `expiresAt`               |
+ * | `updatedAt` | timestamp | no      | when the session was last written (the sweeper's `olderThanMs`)      |
+ *
+ * `excludeFromIndexes` is sent with every save, so no save ever indexes the payload.
+ */
+export const SessionProperty = {
+  payload: 'payload',
+  expiresAt: 'expiresAt',
+  updatedAt: 'updatedAt',
+} as const;
+
+/** The largest entity Datastore accepts, in bytes. */
+export const MAX_ENTITY_BYTES = 1_048_572;
+
+/**
+ * The longest single property value Datastore accepts, in bytes (its error: `The value of property "…"
+ * is longer than 1048487 bytes.`): a sealed payload over it can never be stored.
+ */
+export const MAX_PAYLOAD_BYTES = 1_048_487;
+
+/** The key of session `id`. */
+export function sessionKey(loc: SessionKindLocation, id: string): Key {
+  return loc.datastore.key(loc.namespace === undefined ? { path: [loc.kind, id] } : { namespace: loc.namespace, path: [loc.kind, id] });
+}
+
+/** The entity to upsert for a session, in the client's explicit-properties form. */
+export function sessionEntity(key: Key, payload: Uint8Array, expiresAtMs: number, updatedAtMs: number): Entity {
+  return {
+    key,
+    data: [
+      { name: SessionProperty.payload, value: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), excludeFromIndexes: true },
+      { name: SessionProperty.expiresAt, value: new Date(expiresAtMs), excludeFromIndexes: false },
+      { name: SessionProperty.updatedAt, value: new Date(updatedAtMs), excludeFromIndexes: true },
+    ],
+  };
+}
+
+/** The sealed payload of a looked-up entity, or `undefined` if it has none (treated as missing). */
+export function payloadOf(entity: unknown): Uint8Array | undefined {
+  const value = (entity as Record<string, unknown> | null | undefined)?.[SessionProperty.payload];
+  return value instanceof Uint8Array ? value : undefined;
+}
+
+/** `updatedAt` of a queried entity in ms, or `undefined` if it has none. */
+export function updatedAtOf(entity: unknown): number | undefined {
+  const value = (entity as Record<string, unknown> | null | undefined)?.[SessionProperty.updatedAt];
+  return value instanceof Date ? value.getTime() : undefined;
+}

@@ -1,0 +1,20 @@
+import { StoreRejectedError } from '@gaes/core';
+
+/**
+ * Datastore refused a session entity because it is too large (a property over 1,048,487 bytes, or an
+ * entity over 1,048,572 bytes).
+ * Retrying will not help; the session must shrink. Nothing was written, so the previous state stays intact.
+ *
+ * It is a {@link StoreRejectedError} (HTTP 500) with its own code.
+ */
+export class DatastoreEntityTooLargeError extends StoreRejectedError {
+  /** Always `ERR_GAES_DATASTORE_ENTITY_TOO_LARGE`. */
+  override readonly code = 'ERR_GAES_DATASTORE_ENTITY_TOO_LARGE';
+  /** Size of the sealed payload that was refused, in bytes. */
+  readonly payloadBytes: number;
+
+  constructor(payloadBytes: number, options?: { cause?: unknown }) {
+    super(`the sealed session (${payloadBytes} bytes) is too large for a Datastore entity; nothing was saved`, options);
+    this.payloadBytes = payloadBytes;
+  }
+}
