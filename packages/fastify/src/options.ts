@@ -19,6 +19,17 @@ export interface DatastoreLike {
   get(key: unknown): Promise<unknown>;
 }
 
+/** Retry settings for the Datastore tier (see `RetryOptions` in `@gaes/datastore`). */
+export interface DatastoreRetryOptions {
+  readonly retries?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly attemptTimeoutMs?: number;
+}
+
+/** Largest encoded session the Datastore tier can hold once sealed (its 1,048,487-byte property limit less the seal's 46 bytes). */
+export const MAX_DATASTORE_SESSION_BYTES = 1_048_441;
+
 /** Options for `new Datastore(options)` (`projectId`, `databaseId`, `apiEndpoint`, …). */
 export type DatastoreConstructorOptions = Readonly<Record<string, unknown>>;
 
@@ -73,6 +84,8 @@ export interface GaesSessionOptions {
   readonly datastoreKind?: string;
   /** Datastore namespace of session entities. @default the default namespace */
   readonly datastoreNamespace?: string;
+  /** How Datastore calls are retried (`retries`, `baseDelayMs`, `maxDelayMs`, `attemptTimeoutMs`). @default 3 retries, 50 ms–1 s full-jitter backoff, 10 s per attempt */
+  readonly datastoreRetry?: DatastoreRetryOptions;
   /** Keep everything in cookies and the cache, even when `datastore` is given (the original's `no_datastore`). @default false */
   readonly noDatastore?: boolean;
   /** A custom durable tier instead of `datastore` (any {@link SessionStore}). @default none */
@@ -107,7 +120,12 @@ export interface ResolvedOptions {
   readonly durableStore: SessionStore | undefined;
   /** Datastore settings, when the durable tier is Datastore (built when the plugin registers). */
   readonly datastore:
-    | { readonly client: DatastoreLike | DatastoreConstructorOptions; readonly kind: string; readonly namespace: string | undefined }
+    | {
+        readonly client: DatastoreLike | DatastoreConstructorOptions;
+        readonly kind: string;
+        readonly namespace: string | undefined;
+        readonly retry: DatastoreRetryOptions | undefined;
+      }
     | undefined;
   readonly cookieName: string;
   readonly cookie: {
@@ -163,9 +181,13 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
       `\`cookieOnlyThreshold\` must be a whole number of bytes from 0 to ${MAX_COOKIE_ONLY_THRESHOLD}, got ${String(cookieOnlyThreshold)}`,
     );
   }
-  const maxSessionBytes = opts.maxSessionBytes ?? MAX_SESSION_BYTES;
-  if (!Number.isInteger(maxSessionBytes) || maxSessionBytes < 1 || maxSessionBytes > MAX_SESSION_BYTES) {
-    throw new ConfigError(`\`maxSessionBytes\` must be a whole number from 1 to ${MAX_SESSION_BYTES}`);
+  const usesDatastore = opts.datastore !== undefined && opts.noDatastore !== true;
+  const sizeCap = usesDatastore ? MAX_DATASTORE_SESSION_BYTES : MAX_SESSION_BYTES;
+  const maxSessionBytes = opts.maxSessionBytes ?? sizeCap;
+  if (!Number.isInteger(maxSessionBytes) || maxSessionBytes < 1 || maxSessionBytes > sizeCap) {
+    throw new ConfigError(
+      `\`maxSessionBytes\` must be a whole number from 1 to ${sizeCap}` + (usesDatastore ? ' (what a Datastore entity can hold once sealed)' : ''),
+    );
   }
 
   const cookieName = opts.cookieName ?? 'gaes';
@@ -212,7 +234,7 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
   const datastore =
     opts.datastore === undefined || noDatastore
       ? undefined
-      : { client: opts.datastore, kind: datastoreKind, namespace: opts.datastoreNamespace };
+      : { client: opts.datastore, kind: datastoreKind, namespace: opts.datastoreNamespace, retry: opts.datastoreRetry };
 
   return {
     keyring,

@@ -27,21 +27,25 @@ type WithSlot = FastifyRequest & { [kSession]: Session | null };
  * (the seal header's version and purpose bytes) — a hint only; opening the seal decides.
  */
 function looksLikePointer(value: string): boolean {
-  const c = value.charCodeAt(1);
+  // A value split over several cookies starts with `<count>.` and the seal follows the dot. A client may
+  // re-split a pointer so that the first chunk is too short to show the purpose: then it may be one.
+  const start = value.indexOf('.') + 1;
+  if (value.length < start + 2) return start > 0;
+  const c = value.charCodeAt(start + 1);
   return c === 86 /* V: version 1 */ || c === 108 /* l: version 2 */;
 }
 
 /** Builds the Datastore tier; `@gaes/datastore` (and the gRPC client) load only when it is configured. */
-async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>): Promise<SessionStore> {
+async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>, now: () => number): Promise<SessionStore> {
   const { DatastoreSessionStore } = await import('@gaes/datastore');
-  return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace });
+  return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace, retry: config.retry, now });
 }
 
 async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
   const opts = resolveOptions(input);
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
   const cache = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs });
-  const durable = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore);
+  const durable = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore, opts.now);
   const ctx: SessionContext = {
     opts,
     store: new TieredStore(cache, durable, app.log),

@@ -42,3 +42,12 @@ t.test('resolveOptions validates, fills defaults and never mutates its input', a
     t.throws(() => resolveOptions({ secret: 's'.repeat(32), ...extra } as never), { code: 'ERR_GAES_CONFIG' }, JSON.stringify(extra));
   }
 });
+
+t.test('with Datastore, the size limit is what one entity can hold once sealed', async (t) => {
+  const secret = 's'.repeat(32);
+  t.equal(resolveOptions({ secret }).maxSessionBytes, 1_048_576);
+  t.equal(resolveOptions({ secret, datastore: { projectId: 'p' } }).maxSessionBytes, 1_048_441);
+  t.equal(resolveOptions({ secret, datastore: { projectId: 'p' }, noDatastore: true }).maxSessionBytes, 1_048_576);
+  t.throws(() => resolveOptions({ secret, datastore: { projectId: 'p' }, maxSessionBytes: 1_048_576 }), { code: 'ERR_GAES_CONFIG' });
+  t.equal(resolveOptions({ secret, datastore: { projectId: 'p' }, datastoreRetry: { retries: 1 } }).datastore?.retry?.retries, 1);
+});
