@@ -36,7 +36,8 @@ export async function buildDemoApp(
     return renderPage({
       active: s.isActive(),
       id: s.id,
-      tier: s.tier,
+      tier: s.tier === 'cache' && durable ? 'datastore' : s.tier,
+      servedFrom: s.tier,
       cookieCount: s.cookieCount,
       expiresAt: s.expiresAt,
       user: s.get('user'),
@@ -49,7 +50,8 @@ export async function buildDemoApp(
 
   app.get('/api/session', async (req) => ({
     active: req.session.isActive(),
-    tier: req.session.tier ?? null,
+    tier: (req.session.tier === 'cache' && durable ? 'datastore' : req.session.tier) ?? null,
+    servedFrom: req.session.tier ?? null,
     cookies: req.session.cookieCount,
     user: req.session.get('user') ?? null,
     counter: req.session.get('counter') ?? 0,

@@ -2,7 +2,10 @@
 export interface PanelState {
   readonly active: boolean;
   readonly id: string | undefined;
+  /** Where the session lives: cookie, cache, or datastore (durable, with the cache in front). */
   readonly tier: string | undefined;
+  /** Where this request read it from. */
+  readonly servedFrom: string | undefined;
   readonly cookieCount: number;
   readonly expiresAt: Date | undefined;
   readonly user: string | undefined;
@@ -48,6 +51,7 @@ ${row('Session', s.active ? 'active' : 'none', 'active')}
 ${row('User', s.user ?? '(not logged in)', 'user')}
 ${row('Counter', String(s.counter), 'counter')}
 ${row('Tier', s.tier ?? '-', 'tier')}
+${row('Read from', s.servedFrom ?? '-', 'served-from')}
 ${row('Cookies carrying it', String(s.cookieCount), 'cookies')}
 ${row('Encoded size', `${s.payloadBytes} bytes`, 'size')}
 ${row('Session id', s.id === undefined ? '-' : `${s.id.slice(0, 11)}…`, 'id')}
