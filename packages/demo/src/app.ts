@@ -24,7 +24,9 @@ export async function buildDemoApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: true, ...serverOptions } as FastifyServerOptions);
   await app.register(formbody);
-  const options = { secret: process.env.SESSION_SECRET ?? DEMO_SECRET, ...sessionOptions } as GaesSessionOptions;
+  const options = (
+    sessionOptions.keyring === undefined ? { secret: process.env.SESSION_SECRET ?? DEMO_SECRET, ...sessionOptions } : sessionOptions
+  ) as GaesSessionOptions;
   await app.register(gaeSessions, options);
   const threshold = options.cookieOnlyThreshold ?? 10_240;
   const durable = options.datastore !== undefined || options.durableStore !== undefined;

@@ -1,3 +1,5 @@
+import { gaesCron } from '@gaes/cli';
+import { DatastoreKeyRing } from '@gaes/datastore';
 import { Datastore } from '@google-cloud/datastore';
 import type { GaesSessionOptions } from '@gaes/fastify';
 import { buildDemoApp, DEMO_SECRET } from './app.ts';
@@ -29,9 +31,30 @@ async function main(): Promise<void> {
     }
   }
 
-  const options: Partial<GaesSessionOptions> = datastore === undefined ? {} : { datastore };
+  // With a master secret, the cookie keys live in a Datastore key ring that `gaes-keys rotate` changes live.
+  const masterSecret = process.env.GAES_MASTER_SECRET;
+  const keyring =
+    datastore !== undefined && masterSecret !== undefined && masterSecret !== ''
+      ? await DatastoreKeyRing.open({ datastore, masterSecret })
+      : undefined;
+  const options: Partial<GaesSessionOptions> = {
+    ...(datastore === undefined ? {} : { datastore }),
+    ...(keyring === undefined ? {} : { keyring }),
+  };
   const app = await buildDemoApp(options, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-  app.addHook('onClose', async () => stopEmulator?.());
+  if (datastore !== undefined) {
+    // The routes cron.yaml calls: /_gaes/cleanup (and /_gaes/rotate-keys with a key ring).
+    const token = process.env.GAES_CRON_TOKEN;
+    await app.register(gaesCron, {
+      datastore,
+      rotateKeys: keyring === undefined ? false : { masterSecret: masterSecret as string },
+      ...(token !== undefined && token !== '' ? { bearerToken: token } : {}),
+    });
+  }
+  app.addHook('onClose', async () => {
+    keyring?.close();
+    await stopEmulator?.();
+  });
   if ((process.env.SESSION_SECRET ?? DEMO_SECRET) === DEMO_SECRET) {
     app.log.warn('using the built-in demo secret: set SESSION_SECRET (32+ random bytes) for anything real');
   }

@@ -1,0 +1,14 @@
+export { cleanup, type CleanupOptions, type CleanupResult } from './cleanup.ts';
+export { cleanupProgram, resolveCleanupSettings, runCleanup, runCleanupCli, type CleanupSettings } from './cleanup-cli.ts';
+export { DatastoreUnreachableError, UsageError } from './errors.ts';
+export { ExitCode, exitCodeFor, type RunStatus } from './exit-code.ts';
+export { toFailure, type Failure } from './failure.ts';
+export { processIo, type CliIo, type OutputStream } from './io.ts';
+export { resolveDatastoreTarget, type DatastoreTarget } from './datastore-target.ts';
+export { closeDatastore, createDatastore } from './datastore-client.ts';
+export { probeDatastore, type ProbeOptions } from './probe.ts';
+export { keys, type KeysAction, type KeysOptions, type KeysResult } from './keys.ts';
+export { keysProgram, resolveKeysSettings, runKeys, runKeysCli, type KeysSettings } from './keys-cli.ts';
+export { gaesCron } from './cron/plugin.ts';
+export { resolveCronOptions, type CronCleanupOptions, type CronRotateKeysOptions, type GaesCronOptions, type ResolvedCronOptions } from './cron/options.ts';
+export { authorizeCron, type CronAuthPolicy } from './cron/authorize.ts';

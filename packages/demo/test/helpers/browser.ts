@@ -1,0 +1,85 @@
+/**
+ * Headless Chromium for the browser suites: Debian's /usr/bin/chromium driven by playwright-core, with a
+ * fresh profile per test. Missing Chromium skips the suite loudly; with CI=true it fails instead.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Test } from 'tap';
+
+export const CHROMIUM_PATH = process.env.GAES_CHROMIUM ?? '/usr/bin/chromium';
+
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Why the browser suite cannot run here, or `undefined` when it can. */
+export function browserMissing(): string | undefined {
+  return existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} is missing (apt-get install chromium, or run bash .ci/run)`;
+}
+
+/**
+ * Runs `fn` as a subtest when Chromium is present. Without it the subtest is skipped with the reason,
+ * and under CI=true the suite fails instead: CI must run the browser tests.
+ */
+export function browserTest(t: Test, name: string, fn: (t: Test) => Promise<void>): void {
+  const missing = browserMissing();
+  if (missing === undefined) {
+    t.test(name, fn);
+  } else if (process.env.CI === 'true') {
+    t.test(name, async (t) => {
+      t.fail(`CI=true requires the browser suite: ${missing}`);
+    });
+  } else {
+    t.test(name, { skip: `BROWSER SUITE SKIPPED: ${missing}` }, async () => {});
+  }
+}
+
+/** Launches Chromium with a fresh user-data-dir; closed and removed at the end of `t`. */
+export async function launch(
+  t: Test,
+  options: { hostResolverRules?: string; ignoreHTTPSErrors?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const profile = await mkdtemp(join(tmpdir(), 'gaes-chromium-'));
+  const args = [...FLAGS];
+  if (options.hostResolverRules !== undefined) args.push(`--host-resolver-rules=${options.hostResolverRules}`);
+  if (options.ignoreHTTPSErrors === true) args.push('--ignore-certificate-errors');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args,
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors === true,
+    timeout: 60_000,
+  });
+  t.teardown(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+/** The text of the demo page's `data-test` cell. */
+export async function panel(page: Page, name: string): Promise<string> {
+  return ((await page.locator(`[data-test="${name}"]`).textContent()) ?? '').trim();
+}
+
+/** Clicks a demo button (a form POST answered with 303 → GET /) and waits for the page to load again. */
+export async function press(page: Page, button: string): Promise<void> {
+  await Promise.all([page.waitForURL(/\/$/, { waitUntil: 'load' }), page.locator(`[data-test="${button}"]`).click()]);
+}
+
+/** The session cookies (`gaes0`, `gaes1`, …) in the browser's jar. */
+export async function sessionCookies(context: BrowserContext): Promise<Array<{ name: string; httpOnly: boolean; secure: boolean; sameSite: string }>> {
+  return (await context.cookies()).filter((c) => /^gaes\d+$/.test(c.name)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
