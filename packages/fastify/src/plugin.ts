@@ -80,7 +80,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   app.addHook('onSend', (request, reply: FastifyReply, payload, done) => {
     const session = (request as WithSlot)[kSession];
     // Responses for failed requests do not save: changes made before an error are dropped.
-    if (session === null || reply.statusCode >= 500) {
+    if (session === null || reply.statusCode >= 500 || !session.needsSave()) {
       done(null, payload);
       return;
     }

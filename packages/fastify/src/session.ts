@@ -382,6 +382,14 @@ export class Session {
 
   // ---- saving ------------------------------------------------------------------------------
 
+  /** @internal Whether {@link save} has anything to do (checked synchronously on every response). */
+  needsSave(): boolean {
+    if (this.#saved || !this.#read) return false;
+    if (this.#deletes.length > 0 || this.#bestEffortDeletes.length > 0) return true;
+    if (this.#id === undefined) return this.#clear && this.#present > 0;
+    return this.#dirty !== CLEAN || this.#newCookie || this.#renew || this.#touch;
+  }
+
   /** @internal Saves once per request; called by the plugin's `onSend` hook. */
   async save(reply: FastifyReply): Promise<void> {
     if (this.#saved || !this.#read) return;
@@ -447,6 +455,7 @@ export class Session {
   }
 
   async #runDeletes(): Promise<void> {
+    if (this.#deletes.length === 0 && this.#bestEffortDeletes.length === 0) return;
     const { store } = this.#ctx;
     for (const id of this.#bestEffortDeletes) {
       await store.delete(id).catch((err: unknown) => this.#request.log.warn({ err }, 'gaes: could not delete an expired session'));

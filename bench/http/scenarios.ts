@@ -1,0 +1,93 @@
+/**
+ * The rows of the HTTP benchmark. A *stack* is an app with one session setup; a *scenario* (a row) drives
+ * one route of a stack with one kind of cookie, each row in its own server process.
+ */
+
+/** The server setups (see `stacks.ts`). */
+export const STACKS = [
+  'bare',
+  'cookie',
+  'gaes-cookie',
+  'gaes-memory',
+  'gaes-redis',
+  'secure-session',
+  'fsession-memory',
+  'fsession-redis-rolling',
+  'fsession-redis',
+] as const;
+export type StackId = (typeof STACKS)[number];
+
+/** Stacks that need redis-server. */
+export const REDIS_STACKS: ReadonlySet<StackId> = new Set(['gaes-redis', 'fsession-redis-rolling', 'fsession-redis']);
+
+/** The measured routes; every session stack serves all three (plus `/login`). */
+export type Route = '/untouched' | '/read' | '/write';
+
+/** What the request carries. */
+export type CookieKind =
+  | { readonly kind: 'none' }
+  /** A ~100-byte cookie unrelated to sessions (the `@fastify/cookie` row). */
+  | { readonly kind: 'plain' }
+  /**
+   * Session cookies from `/login?size=…`: one session for every request, or distinct ones cycled by wrk:
+   * `many` = `BENCH_SESSIONS` (10,000), `beyond` = `BENCH_SESSIONS_BEYOND` (50,000: more than gaes's default
+   * cookie cache of 10,000 opened cookies, so most requests miss it).
+   */
+  | { readonly kind: 'session'; readonly size: 'small' | 'large'; readonly count: 'one' | 'many' | 'beyond' };
+
+/** A goal for the row: a gaes target to meet, or a peer's ratio measured elsewhere (for reference). */
+export type Goal = { readonly kind: 'target'; readonly min: number } | { readonly kind: 'peer'; readonly ratio: number };
+
+export interface Scenario {
+  readonly id: string;
+  /** The row label in the report. */
+  readonly label: string;
+  readonly stack: StackId;
+  readonly route: Route;
+  readonly cookie: CookieKind;
+  readonly goal?: Goal;
+}
+
+const none: CookieKind = { kind: 'none' };
+const one: CookieKind = { kind: 'session', size: 'small', count: 'one' };
+const many: CookieKind = { kind: 'session', size: 'small', count: 'many' };
+const beyond: CookieKind = { kind: 'session', size: 'small', count: 'beyond' };
+const large: CookieKind = { kind: 'session', size: 'large', count: 'one' };
+const target = (min: number): Goal => ({ kind: 'target', min });
+const peer = (ratio: number): Goal => ({ kind: 'peer', ratio });
+
+/** Every scenario, in report order. `bare` must stay first: the ratios are to it. */
+export const SCENARIOS: readonly Scenario[] = [
+  { id: 'bare', label: 'bare Fastify (small JSON)', stack: 'bare', route: '/untouched', cookie: none },
+  { id: 'cookie-only', label: '@fastify/cookie only (100-byte cookie)', stack: 'cookie', route: '/untouched', cookie: { kind: 'plain' }, goal: peer(0.985) },
+
+  { id: 'gaes-untouched', label: 'gaes untouched (cookie sent, never read)', stack: 'gaes-cookie', route: '/untouched', cookie: one, goal: target(0.98) },
+  { id: 'gaes-cookie-read', label: 'gaes cookie tier read', stack: 'gaes-cookie', route: '/read', cookie: one, goal: target(0.85) },
+  { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.85) },
+  { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', stack: 'gaes-cookie', route: '/read', cookie: beyond, goal: target(0.85) },
+  { id: 'gaes-cookie-write', label: 'gaes cookie tier write (counter++)', stack: 'gaes-cookie', route: '/write', cookie: one, goal: target(0.7) },
+  { id: 'gaes-memory-read', label: 'gaes server-side read, in-memory Keyv', stack: 'gaes-memory', route: '/read', cookie: one },
+  { id: 'gaes-memory-write', label: 'gaes server-side write, in-memory Keyv', stack: 'gaes-memory', route: '/write', cookie: one },
+  { id: 'gaes-redis-read', label: 'gaes server-side read, Redis', stack: 'gaes-redis', route: '/read', cookie: one, goal: target(0.4) },
+  { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
+  { id: 'gaes-redis-write', label: 'gaes server-side write, Redis', stack: 'gaes-redis', route: '/write', cookie: one },
+  { id: 'gaes-redis-large-read', label: 'gaes 20 KB session read, Redis', stack: 'gaes-redis', route: '/read', cookie: large },
+  { id: 'gaes-redis-large-write', label: 'gaes 20 KB session write, Redis', stack: 'gaes-redis', route: '/write', cookie: large },
+
+  { id: 'secure-untouched', label: '@fastify/secure-session untouched', stack: 'secure-session', route: '/untouched', cookie: one, goal: peer(0.98) },
+  { id: 'secure-read', label: '@fastify/secure-session read', stack: 'secure-session', route: '/read', cookie: one, goal: peer(0.69) },
+  { id: 'secure-write', label: '@fastify/secure-session write', stack: 'secure-session', route: '/write', cookie: one, goal: peer(0.44) },
+  { id: 'fsession-memory-read', label: '@fastify/session memory store read (rolling)', stack: 'fsession-memory', route: '/read', cookie: one, goal: peer(0.36) },
+  { id: 'fsession-memory-write', label: '@fastify/session memory store write', stack: 'fsession-memory', route: '/write', cookie: one },
+  { id: 'fsession-redis-rolling-read', label: '@fastify/session + Redis read (rolling)', stack: 'fsession-redis-rolling', route: '/read', cookie: one, goal: peer(0.17) },
+  { id: 'fsession-redis-read', label: '@fastify/session + Redis read (not rolling)', stack: 'fsession-redis', route: '/read', cookie: one, goal: peer(0.24) },
+  { id: 'fsession-redis-write', label: '@fastify/session + Redis write', stack: 'fsession-redis', route: '/write', cookie: one },
+  { id: 'fsession-redis-large-read', label: '@fastify/session + Redis 20 KB read (not rolling)', stack: 'fsession-redis', route: '/read', cookie: large },
+  { id: 'fsession-redis-large-write', label: '@fastify/session + Redis 20 KB write', stack: 'fsession-redis', route: '/write', cookie: large },
+];
+
+/** The scenarios a filter selects (substrings of ids), `bare` always included and first. */
+export function selectScenarios(filter: readonly string[]): Scenario[] {
+  if (filter.length === 0) return [...SCENARIOS];
+  return SCENARIOS.filter((s) => s.id === 'bare' || filter.some((f) => s.id.includes(f)));
+}

@@ -1,0 +1,55 @@
+import t from 'tap';
+import { EnvelopeCache } from '../src/envelope-cache.ts';
+import { sealEnvelope, openEnvelope, type SessionEnvelope } from '../src/envelope.ts';
+import { KeyRing } from '../src/keyring.ts';
+import { createSessionId } from '../src/session-id.ts';
+
+const ring = new KeyRing('envelope-cache-test-secret-0123456789abcdef');
+function cookie(i: number): { value: string; envelope: SessionEnvelope } {
+  const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.from(`\x01{"i":${i}}`));
+  const opened = openEnvelope(ring, value);
+  if (!opened.ok) throw new Error('unreachable');
+  return { value, envelope: opened.envelope };
+}
+
+t.test('hits only byte-identical cookies of the same ring', async (t) => {
+  const cache = new EnvelopeCache(10);
+  const a = cookie(1);
+  cache.set(a.value, ring, a.envelope, false);
+  t.equal(cache.get(a.value, ring)?.envelope.id, a.envelope.id);
+  t.equal(cache.get(`${a.value}`.slice(0), ring)?.envelope.id, a.envelope.id, 'an equal string from elsewhere');
+  const sameTail = `X${a.value.slice(1)}`;
+  t.equal(cache.get(sameTail, ring), undefined, 'same tag characters, different cookie: miss');
+  t.equal(cache.get(a.value, new KeyRing('another-ring-secret-0123456789abcdefgh')), undefined, 'another ring: miss');
+  t.equal(cache.get('short', ring), undefined);
+});
+
+t.test('bounded: first in, first out, and re-setting a key does not grow it', async (t) => {
+  const cache = new EnvelopeCache(3);
+  const cs = [cookie(1), cookie(2), cookie(3), cookie(4)];
+  for (const c of cs.slice(0, 3)) cache.set(c.value, ring, c.envelope, false);
+  cache.set(cs[0]!.value, ring, cs[0]!.envelope, true);
+  t.equal(cache.size, 3);
+  t.equal(cache.get(cs[0]!.value, ring)?.renew, true, 'updated in place');
+  cache.set(cs[3]!.value, ring, cs[3]!.envelope, false);
+  t.equal(cache.size, 3);
+  t.equal(cache.get(cs[0]!.value, ring), undefined, 'the oldest went first');
+  t.ok(cache.get(cs[3]!.value, ring));
+  for (let i = 0; i < 1000; i++) {
+    const c = cookie(i);
+    cache.set(c.value, ring, c.envelope, false);
+  }
+  t.equal(cache.size, 3);
+  const off = new EnvelopeCache(0);
+  off.set(cs[1]!.value, ring, cs[1]!.envelope, false);
+  t.equal(off.get(cs[1]!.value, ring), undefined, '0 disables it');
+});
+
+t.test('entries own their bytes (a pooled slice would pin its whole slab)', async (t) => {
+  const cache = new EnvelopeCache(2);
+  const a = cookie(7);
+  cache.set(a.value, ring, a.envelope, false);
+  const data = cache.get(a.value, ring)?.envelope.data;
+  t.ok(data && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength);
+  t.equal(data?.toString(), '\x01{"i":7}');
+});
