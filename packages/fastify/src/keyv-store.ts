@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Buffer } from 'node:buffer';
-import { StoreUnavailableError, type SessionStore } from '@gaes/core';
+import { GaesError, StoreRejectedError, StoreUnavailableError, type SessionStore } from '@gaes/core';
 import type { Keyv } from 'keyv';
 
 /** How the cache tier reports trouble that did not fail the request. */
@@ -13,63 +14,209 @@ export interface KeyvStoreOptions {
   readonly keyPrefix?: string;
   /** A cache call slower than this fails with {@link StoreUnavailableError}. @default 1000 */
   readonly timeoutMs?: number;
+  /**
+   * Longest time to live given to the cache; a longer one is cut to it (the entry then leaves the cache
+   * before the session ends and is read from Datastore again).
+   * @default 30 days with `@keyv/memcache` (Memcached reads a longer TTL as a date in 1970 and drops the
+   * value at once), unlimited otherwise
+   */
+  readonly maxTtlMs?: number;
+  /** Where errors that belong to no call (reconnect attempts, dropped sockets) go, at most one line per 10 s. @default not logged */
+  readonly log?: StoreLogger;
+  /** The clock, in ms since the epoch; TTLs are `expiresAtMs - now()`. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Memcached's largest relative expiry; a larger number of seconds is read as a Unix time. */
+export const MEMCACHED_MAX_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const BACKGROUND_LOG_INTERVAL_MS = 10_000;
+// Messages servers give for a value over their item size (memcached: "Value too large",
+// "object too large for cache"; Redis: "string exceeds maximum allowed size").
+const TOO_LARGE = /too large|too big|exceeds maximum|E2BIG/i;
+const TIMED_OUT = Symbol('timed out');
+
+/** The state of one cache call, found again through async context when Keyv emits `error`. */
+interface CallState {
+  failed: boolean;
+  error: unknown;
+  done: boolean;
+}
+
+// Keyv (and adapters such as @keyv/redis) report most failures only as an `error` event and then resolve
+// as if nothing happened (a miss, `true`, `false`). The event carries no key, so each call runs in its own
+// async context and the listener charges the error to the call that was running when it was emitted.
+const calls = new AsyncLocalStorage<CallState>();
+const backgroundSinks = new WeakMap<Keyv, Set<(err: unknown) => void>>();
+
+function listen(keyv: Keyv, sink: (err: unknown) => void): void {
+  let sinks = backgroundSinks.get(keyv);
+  if (sinks === undefined) {
+    const created = new Set<(err: unknown) => void>();
+    sinks = created;
+    backgroundSinks.set(keyv, created);
+    // An `error` event nobody listens to throws inside the emitter (Keyv's `throwOnEmptyListeners`),
+    // which from a socket callback would crash the process: one listener per Keyv, for its lifetime.
+    keyv.on('error', (err: unknown) => {
+      const call = calls.getStore();
+      if (call !== undefined && !call.done) {
+        if (!call.failed) {
+          call.failed = true;
+          call.error = err;
+        }
+        return;
+      }
+      for (const each of created) each(err);
+    });
+  }
+  sinks.add(sink);
+}
+
+/** Whether `keyv` stores through `@keyv/memcache` (directly or behind Keyv's bridge adapter). */
+function usesMemcache(keyv: Keyv): boolean {
+  let store: unknown = keyv.store;
+  for (let depth = 0; depth < 3 && typeof store === 'object' && store !== null; depth++) {
+    const client = (store as { client?: { servers?: unknown; flush?: unknown } }).client;
+    if (store.constructor.name === 'KeyvMemcache' || (Array.isArray(client?.servers) && typeof client.flush === 'function')) {
+      return true;
+    }
+    store = (store as { store?: unknown }).store;
+  }
+  return false;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Sealed bytes from whatever the Keyv serializer gave back; `undefined` for anything else. */
+function toBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  // A serializer without binary support: a base64 string, or Buffer#toJSON's shape.
+  if (typeof value === 'string') return Buffer.from(value, 'base64');
+  if (typeof value === 'object' && value !== null) {
+    const { type, data } = value as { type?: unknown; data?: unknown };
+    if (type === 'Buffer' && Array.isArray(data)) return Buffer.from(data as number[]);
+  }
+  return undefined;
 }
 
 /**
- * The cache tier: a {@link SessionStore} over any Keyv instance (in-memory, Redis, Memcached).
- * Every failure, including Keyv `error` events and slow calls, becomes a {@link StoreUnavailableError}.
+ * The cache tier: a {@link SessionStore} over any Keyv instance (in-memory, `@keyv/redis`, `@keyv/memcache`).
+ *
+ * - Every failure, whether thrown, reported only as a Keyv `error` event, or slower than `timeoutMs`,
+ *   becomes a {@link StoreUnavailableError}; a value the server refuses as too large becomes a
+ *   {@link StoreRejectedError} whose message says so. Nothing is emitted unheard.
+ * - Keys are `keyPrefix + id` (inside the Keyv instance's own namespace, if it has one).
+ * - The TTL is the time left until `expiresAtMs`, rounded up to whole seconds (Memcached counts seconds);
+ *   an already expired session is deleted instead of written.
+ * - Values go to Keyv as Buffers; Keyv 6's serializer stores them as base64, so every byte round-trips
+ *   on every adapter (and a value takes 4/3 of its size in the cache).
+ *
+ * @example
+ * const store = new KeyvSessionStore(new Keyv(new KeyvRedis('redis://10.0.0.3:6379')), { timeoutMs: 500 });
  */
 export class KeyvSessionStore implements SessionStore {
   readonly keyv: Keyv;
   readonly #prefix: string;
   readonly #timeoutMs: number;
-  #lastError: unknown;
+  readonly #maxTtlMs: number;
+  readonly #log: StoreLogger | undefined;
+  readonly #now: () => number;
+  /** The smallest value the server refused as too large: larger ones are not sent again. */
+  #refusedBytes = Number.POSITIVE_INFINITY;
+  #lastBackgroundLogMs = Number.NEGATIVE_INFINITY;
+  #suppressed = 0;
 
   constructor(keyv: Keyv, options: KeyvStoreOptions = {}) {
     this.keyv = keyv;
     this.#prefix = options.keyPrefix ?? 'gaes:';
     this.#timeoutMs = options.timeoutMs ?? 1000;
-    // Keyv reports adapter errors as events; an unheard 'error' event would crash the process.
-    keyv.on('error', (err: unknown) => {
-      this.#lastError = err;
-    });
+    this.#maxTtlMs = options.maxTtlMs ?? (usesMemcache(keyv) ? MEMCACHED_MAX_TTL_MS : Number.POSITIVE_INFINITY);
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    listen(keyv, (err) => this.#background(err));
   }
 
+  /** @throws {StoreUnavailableError} when the cache fails or is slower than `timeoutMs`. */
   async get(id: string): Promise<Uint8Array | undefined> {
-    const value: unknown = await this.#call('get', () => this.keyv.get(this.#prefix + id));
-    if (value === undefined || value === null) return undefined;
-    if (value instanceof Uint8Array) return value;
-    if (typeof value === 'string') return Buffer.from(value, 'base64');
-    return undefined;
+    const value: unknown = await this.#call('get', 0, () => this.keyv.get(this.#prefix + id));
+    return value === undefined || value === null ? undefined : toBytes(value);
   }
 
+  /**
+   * Caches `value` until `expiresAtMs`.
+   * @throws {StoreRejectedError} when the server refuses the value as too large (e.g. over memcached's `-I`).
+   * @throws {StoreUnavailableError} when the cache fails or is slower than `timeoutMs`.
+   */
   async set(id: string, value: Uint8Array, expiresAtMs: number): Promise<void> {
-    const ttlMs = Math.max(1, expiresAtMs - Date.now());
-    const ok: unknown = await this.#call('set', () => this.keyv.set(this.#prefix + id, Buffer.from(value), ttlMs));
-    if (ok === false) throw new StoreUnavailableError('cache refused the session', { cause: this.#lastError });
+    const remainingMs = expiresAtMs - this.#now();
+    if (!(remainingMs > 0)) {
+      await this.delete(id);
+      return;
+    }
+    if (value.byteLength >= this.#refusedBytes) {
+      throw this.#tooLarge(value.byteLength, `the cache refused ${this.#refusedBytes} bytes before`, undefined);
+    }
+    const ttlMs = Math.min(Math.ceil(remainingMs / 1000) * 1000, this.#maxTtlMs);
+    const ok: unknown = await this.#call('set', value.byteLength, () => this.keyv.set(this.#prefix + id, Buffer.from(value), ttlMs));
+    if (ok === false) throw new StoreUnavailableError('session cache refused the value (Keyv set returned false)');
   }
 
+  /** Removes `id` (no error when absent). @throws {StoreUnavailableError} when the cache fails. */
   async delete(id: string): Promise<void> {
-    await this.#call('delete', () => this.keyv.delete(this.#prefix + id));
+    await this.#call('delete', 0, () => this.keyv.delete(this.#prefix + id));
   }
 
-  async #call<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    this.#lastError = undefined;
+  async #call<T>(op: 'get' | 'set' | 'delete', sizeBytes: number, fn: () => Promise<T>): Promise<T> {
+    const state: CallState = { failed: false, error: undefined, done: false };
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([
-        fn(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`cache ${op} took longer than ${this.#timeoutMs} ms`)), this.#timeoutMs);
-        }),
-      ]);
-      // Some adapters report a failure only as an 'error' event and resolve with `undefined`.
-      if (this.#lastError !== undefined) throw this.#lastError;
+      const pending = calls.run(state, fn);
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(resolve, this.#timeoutMs, TIMED_OUT);
+      });
+      const result = await Promise.race([pending, timeout]);
+      if (result === TIMED_OUT) {
+        // The call may still settle later; its outcome no longer matters, but must not go unhandled.
+        pending.catch(() => undefined);
+        throw new StoreUnavailableError(`session cache ${op} took longer than ${this.#timeoutMs} ms (cacheTimeout)`);
+      }
+      if (state.failed) throw this.#failure(op, sizeBytes, state.error);
       return result;
-    } catch (cause) {
-      throw new StoreUnavailableError(`session cache ${op} failed`, { cause });
+    } catch (err) {
+      throw err instanceof GaesError ? err : this.#failure(op, sizeBytes, err);
     } finally {
+      state.done = true;
       clearTimeout(timer);
     }
+  }
+
+  #failure(op: string, sizeBytes: number, cause: unknown): GaesError {
+    const message = messageOf(cause);
+    if (op === 'set' && TOO_LARGE.test(message)) {
+      this.#refusedBytes = Math.min(this.#refusedBytes, sizeBytes);
+      return this.#tooLarge(sizeBytes, `"${message}"`, cause);
+    }
+    // The message stays vague (it can reach a 503 body); the cause says what happened, for the logs.
+    return new StoreUnavailableError(`session cache ${op} failed`, { cause });
+  }
+
+  #tooLarge(sizeBytes: number, why: string, cause: unknown): StoreRejectedError {
+    return new StoreRejectedError(
+      `session not cached: ${sizeBytes} sealed bytes are too large for the cache (${why}); ` +
+        "raise the cache's item size limit (memcached -I, Memorystore's max-item-size) or lower maxSessionBytes",
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  #background(err: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastBackgroundLogMs < BACKGROUND_LOG_INTERVAL_MS) {
+      this.#suppressed++;
+      return;
+    }
+    this.#log?.warn({ err, suppressed: this.#suppressed }, 'gaes: session cache connection error');
+    this.#lastBackgroundLogMs = now;
+    this.#suppressed = 0;
   }
 }

@@ -44,7 +44,12 @@ async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>,
 async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
   const opts = resolveOptions(input);
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
-  const cache = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs });
+  const cache = new KeyvSessionStore(opts.cache, {
+    keyPrefix: opts.cacheKeyPrefix,
+    timeoutMs: opts.cacheTimeoutMs,
+    log: app.log,
+    now: opts.now,
+  });
   const durable = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore, opts.now);
   const ctx: SessionContext = {
     opts,

@@ -12,11 +12,18 @@ export type ServerTier = 'cache' | 'datastore';
  * - Durable writes go to the durable store first, then the cache, so the cache never holds a state the
  *   durable store did not get. A failed cache write is logged and its entry dropped.
  * - Quick writes go to the cache only; if the cache fails they are written durably instead.
+ * - When a cache write fails and the cache may still hold an older value (its delete failed too), the id
+ *   is read from the durable store until the cache is rewritten, so a cache that comes back (a network
+ *   blip, a failover to a replica) never serves a stale session. This holds per process.
  */
 export class TieredStore {
   readonly cache: SessionStore;
   readonly durable: SessionStore | undefined;
   readonly #log: StoreLogger;
+  /** Ids whose cache entry may be older than the durable copy, with their expiry. */
+  readonly #stale = new Map<string, number>();
+  /** Ids the cache refused as too large, already reported. */
+  readonly #refused = new Set<string>();
 
   constructor(cache: SessionStore, durable: SessionStore | undefined, log: StoreLogger) {
     this.cache = cache;
@@ -27,7 +34,7 @@ export class TieredStore {
   async get(id: string): Promise<{ value: Uint8Array; tier: ServerTier } | undefined> {
     let cacheFailed = false;
     try {
-      const value = await this.cache.get(id);
+      const value = this.#stale.has(id) ? undefined : await this.cache.get(id);
       if (value !== undefined) return { value, tier: 'cache' };
     } catch (err) {
       if (this.durable === undefined) throw err;
@@ -39,9 +46,18 @@ export class TieredStore {
     if (value === undefined) return undefined;
     if (!cacheFailed) {
       const expiresAtMs = expiryOf(id);
-      await this.cache.set(id, value, expiresAtMs).catch((err: unknown) => {
-        this.#log.warn({ err }, 'gaes: could not refill the session cache');
-      });
+      await this.cache.set(id, value, expiresAtMs).then(
+        () => this.#stale.delete(id),
+        (err: unknown) => {
+          // A session the cache refuses (too large) would warn on every read: say it once per id.
+          if ((err as { code?: unknown }).code === 'ERR_GAES_STORE_REJECTED') {
+            if (this.#refused.has(id)) return;
+            if (this.#refused.size >= 10_000) this.#refused.clear();
+            this.#refused.add(id);
+          }
+          this.#log.warn({ err }, 'gaes: could not refill the session cache');
+        },
+      );
     }
     return { value, tier: 'datastore' };
   }
@@ -49,19 +65,27 @@ export class TieredStore {
   async set(id: string, value: Uint8Array, expiresAtMs: number, durable: boolean): Promise<ServerTier> {
     if (this.durable !== undefined && durable) {
       await this.durable.set(id, value, expiresAtMs);
-      await this.cache.set(id, value, expiresAtMs).catch(async (err: unknown) => {
-        this.#log.warn({ err }, 'gaes: session cache write failed; the session is stored in Datastore');
-        await this.cache.delete(id).catch(() => undefined);
-      });
+      await this.cache.set(id, value, expiresAtMs).then(
+        () => this.#stale.delete(id),
+        async (err: unknown) => {
+          this.#log.warn({ err }, 'gaes: session cache write failed; the session is stored in Datastore');
+          await this.cache.delete(id).then(
+            () => this.#stale.delete(id),
+            () => this.#markStale(id, expiresAtMs),
+          );
+        },
+      );
       return 'datastore';
     }
     try {
       await this.cache.set(id, value, expiresAtMs);
+      this.#stale.delete(id);
       return 'cache';
     } catch (err) {
       if (this.durable === undefined) throw err;
       this.#log.warn({ err }, 'gaes: session cache write failed; writing Datastore instead');
       await this.durable.set(id, value, expiresAtMs);
+      this.#markStale(id, expiresAtMs);
       return 'datastore';
     }
   }
@@ -74,6 +98,7 @@ export class TieredStore {
     const durableResult = results[1];
     if (durableResult?.status === 'rejected') throw durableResult.reason;
     const cacheResult = results[0];
+    if (cacheResult?.status === 'fulfilled') this.#stale.delete(id);
     if (cacheResult?.status === 'rejected') {
       if (this.durable === undefined) throw cacheResult.reason;
       // The durable copy is gone, but a cache entry that outlives the delete would let the old
@@ -81,7 +106,22 @@ export class TieredStore {
       throw new StoreUnavailableError('session cache delete failed', { cause: cacheResult.reason });
     }
   }
+
+  #markStale(id: string, expiresAtMs: number): void {
+    if (this.#stale.size >= MAX_STALE_IDS) {
+      const now = Date.now();
+      for (const [staleId, expiry] of this.#stale) if (expiry <= now) this.#stale.delete(staleId);
+      // Still full: forget the oldest marks rather than grow without bound during a long outage.
+      for (const staleId of this.#stale.keys()) {
+        if (this.#stale.size < MAX_STALE_IDS) break;
+        this.#stale.delete(staleId);
+      }
+    }
+    this.#stale.set(id, expiresAtMs);
+  }
 }
+
+const MAX_STALE_IDS = 100_000;
 
 function expiryOf(id: string): number {
   return Number(id.slice(0, 10)) * 1000;

@@ -1,0 +1,86 @@
+/**
+ * Session fixation (OWASP Session Management: "renew the session id after any privilege level change";
+ * "the session id must not be adopted from the client"). An attacker-chosen id is never adopted, neither
+ * before login nor after it.
+ */
+import { createSessionId } from '@gaes/core';
+import t from 'tap';
+import { assertRepelled, attackApp, craftCookie, probe } from './attack-support.ts';
+import { CookieJar, countingKeyv, CountingStore } from './helpers/app.ts';
+
+t.test('a raw, attacker-chosen id as the cookie value is never adopted, before or after login', async (t) => {
+  const { app, logs } = await attackApp();
+  const planted = createSessionId(Date.now() + 3_600_000, false);
+  for (const value of [planted, `${planted}.`, encodeURIComponent(planted), `2.${planted.slice(0, 20)}`]) {
+    const before = await probe(app, logs, `gaes0=${value}; gaes1=${planted.slice(20)}`);
+    assertRepelled(t, before, logs, { reason: /malformed|incomplete/, plantedId: planted });
+    logs.clear();
+    const login = await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' }, headers: { cookie: `gaes0=${value}` } });
+    t.equal(login.statusCode, 200);
+    t.not(login.json().id, planted, 'login issues its own id');
+    t.match(login.json().id, /^\d{10}_[0-9a-f]{32}$/);
+    t.ok(logs.gaes().some((l) => l.msg?.includes('rejected')), 'the planted cookie was logged as rejected');
+  }
+});
+
+t.test('an id the server never issued, even sealed with the real key, is never adopted (server-side tier)', async (t) => {
+  const { keyv, map } = countingKeyv();
+  const durableStore = new CountingStore();
+  const { app, logs } = await attackApp({ cookieOnlyThreshold: 0, cache: keyv, durableStore });
+  const planted = createSessionId(Date.now() + 3_600_000, false);
+  const cookie = `gaes0=${craftCookie(planted, { pointer: true })}`;
+  assertRepelled(t, await probe(app, logs, cookie), logs, { reason: /missing/, plantedId: planted });
+  const login = await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' }, headers: { cookie } });
+  t.equal(login.statusCode, 200);
+  t.not(login.json().id, planted, 'a fresh id at login');
+  t.notOk(durableStore.data.has(planted), 'nothing stored under the planted id');
+  t.notOk([...map.keys()].some((k) => k.includes(planted)), 'nothing cached under the planted id');
+});
+
+t.test("the attacker's own valid session planted in a victim's browser is worthless after the victim logs in", async (t) => {
+  for (const cookieOnlyThreshold of [10_240, 0]) {
+    const { keyv } = countingKeyv();
+    const { app, logs } = await attackApp({ cookieOnlyThreshold, cache: keyv });
+    // The attacker gets a genuine session from the server and plants its cookie in the victim's browser.
+    const attacker = new CookieJar();
+    const own = await app.inject({ method: 'POST', url: '/set', payload: { cart: ['book'] } });
+    attacker.apply(own);
+    const plantedId = own.json().id as string;
+    const victim = new CookieJar();
+    for (const [k, v] of attacker.cookies) victim.cookies.set(k, v);
+    const login = await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' }, headers: { cookie: victim.header() } });
+    victim.apply(login);
+    const victimId = login.json().id as string;
+    t.not(victimId, plantedId, `threshold ${cookieOnlyThreshold}: the id changes at login`);
+    const victimView = await probe(app, logs, victim.header());
+    t.equal(victimView.state.user, 'victim');
+    t.same(victimView.state.keys.sort(), ['cart', 'user'], 'the victim keeps the pre-login data');
+    // The attacker replays the planted cookie.
+    const replay = await probe(app, logs, attacker.header());
+    if (cookieOnlyThreshold === 0) {
+      assertRepelled(t, replay, logs, { reason: /missing/, victimUser: 'victim', plantedId });
+    } else {
+      // A cookie-tier session carries its own data: the attacker sees only what he planted, never the login.
+      t.equal(replay.res.statusCode, 200);
+      t.equal(replay.state.user, null, "cookie tier: the attacker's copy never gains the victim's login");
+      t.not(replay.state.id, victimId);
+    }
+  }
+});
+
+t.test('a session id in the URL, a header or the body is never read', async (t) => {
+  const { app, logs } = await attackApp();
+  const victim = new CookieJar();
+  victim.apply(await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' } }));
+  const value = victim.cookies.get('gaes0') as string;
+  for (const req of [
+    { url: `/probe?gaes0=${value}` },
+    { url: '/probe', headers: { 'x-gaes0': value, authorization: `Bearer ${value}` } },
+    { url: '/probe', headers: { 'set-cookie': `gaes0=${value}` } },
+  ]) {
+    logs.clear();
+    const res = await app.inject(req);
+    t.equal(res.statusCode, 200);
+    t.same(res.json(), { active: false, id: null, user: null, keys: [] }, 'only the Cookie header carries a session');
+  }
+});

@@ -1,0 +1,79 @@
+import t from 'tap';
+import { cacheApp, Client, MemoryDurableStore, warnings } from './helpers/cache-app.ts';
+import { fakeCache, type FakeMode } from './helpers/fake-cache.ts';
+
+// Cache failures through the plugin, with a scripted in-memory cache (no servers, no timing).
+// The same scenarios against real Redis and Memcached are in cache-fault-*.test.ts.
+
+const FAILURES: readonly FakeMode[] = ['swallow', 'down', 'hang'];
+
+for (const mode of FAILURES) {
+  t.test(`cache ${mode}: reads fall through to the durable store, writes still land there`, async (t) => {
+    const { keyv, adapter } = fakeCache();
+    const durable = new MemoryDurableStore();
+    const { app, logs } = await cacheApp({ cache: keyv, durableStore: durable, cookieOnlyThreshold: 0, cacheTimeout: '200ms' });
+    t.teardown(() => app.close());
+    const client = new Client(app);
+    t.same((await client.request('GET', '/inc')).json(), { counter: 1, tier: null }, 'a new session');
+    t.same((await client.request('GET', '/read')).json(), { counter: 1, tier: 'cache' }, 'served by the cache while it works');
+
+    adapter.mode = mode;
+    for (let expected = 2; expected <= 4; expected++) {
+      const res = await client.request('GET', '/inc');
+      t.equal(res.statusCode, 200, `request ${expected} answered`);
+      t.same(res.json(), { counter: expected, tier: 'datastore' }, 'read from the durable store, nothing lost');
+    }
+    // After the first failed write the id is read durably until the cache is rewritten: one failed read.
+    t.equal(warnings(logs, /session cache read failed/).length, 1, 'the failed read is logged');
+    t.ok(warnings(logs, /session cache write failed/).length >= 3, 'each failed write is logged');
+    t.match(warnings(logs, /session cache write failed/)[0], { err: { code: 'ERR_GAES_STORE_UNAVAILABLE' } });
+
+    adapter.mode = 'up';
+    adapter.release();
+    // The cache still holds counter 1 (its deletes failed too): it must not be served.
+    t.same((await client.request('GET', '/read')).json(), { counter: 4, tier: 'datastore' }, 'back: refilled from the durable store');
+    t.same((await client.request('GET', '/read')).json(), { counter: 4, tier: 'cache' }, 'and served by the cache again');
+  });
+
+  t.test(`cache ${mode} with noDatastore: server-side sessions get a typed 503, cookie sessions keep working`, async (t) => {
+    const server = fakeCache();
+    const { app: serverSide } = await cacheApp({ cache: server.keyv, noDatastore: true, cookieOnlyThreshold: 0, cacheTimeout: '200ms' });
+    const cookies = fakeCache();
+    const { app: cookieSide } = await cacheApp({ cache: cookies.keyv, noDatastore: true, cacheTimeout: '200ms' });
+    t.teardown(() => Promise.all([serverSide.close(), cookieSide.close()]));
+    const a = new Client(serverSide);
+    const b = new Client(cookieSide);
+    t.same((await a.request('GET', '/inc')).json(), { counter: 1, tier: null });
+    t.same((await a.request('GET', '/read')).json(), { counter: 1, tier: 'cache' });
+    t.same((await b.request('GET', '/inc')).json(), { counter: 1, tier: null });
+    t.same((await b.request('GET', '/read')).json(), { counter: 1, tier: 'cookie' });
+
+    server.adapter.mode = mode;
+    cookies.adapter.mode = mode;
+    const read = await a.request('GET', '/read');
+    t.equal(read.statusCode, 503, 'reading a server-side session: 503');
+    t.equal(read.json().code, 'ERR_GAES_STORE_UNAVAILABLE');
+    const fresh = await new Client(serverSide).request('GET', '/inc');
+    t.equal(fresh.statusCode, 503, 'saving a new server-side session: 503');
+    t.equal(fresh.json().code, 'ERR_GAES_STORE_UNAVAILABLE');
+    t.same((await b.request('GET', '/inc')).json(), { counter: 2, tier: 'cookie' }, 'cookie-tier sessions never touch the cache');
+
+    server.adapter.mode = 'up';
+    server.adapter.release();
+    t.same((await a.request('GET', '/inc')).json(), { counter: 2, tier: 'cache' }, 'the session survived the outage');
+  });
+}
+
+t.test('a session too large for the cache is stored durably, and the log says why', async (t) => {
+  const { keyv, adapter } = fakeCache();
+  adapter.maxValueBytes = 64 * 1024;
+  const durable = new MemoryDurableStore();
+  const { app, logs } = await cacheApp({ cache: keyv, durableStore: durable, cookieOnlyThreshold: 0 });
+  t.teardown(() => app.close());
+  const client = new Client(app);
+  t.equal((await client.request('POST', '/blob/100000')).statusCode, 200);
+  t.equal(durable.data.size, 1, 'stored durably');
+  const [line] = warnings(logs, /session cache write failed/);
+  t.match(line, { err: { code: 'ERR_GAES_STORE_REJECTED', message: /too large for the cache/ } });
+  t.same((await client.request('GET', '/blob')).json(), { length: 100_000, intact: true, tier: 'datastore' });
+});

@@ -1,0 +1,51 @@
+/**
+ * A write racing terminate(): a request that loaded the session before another request terminated it
+ * saves afterwards. Both answer 200 and nothing crashes; but today the late save writes the session
+ * back under its old id, so a copy of the old cookie opens again after logout. Closing that needs a
+ * tombstone or a conditional write in the stores (not a small fix): it is recorded here as a todo.
+ */
+import t from 'tap';
+import { attackApp, probe } from './attack-support.ts';
+import { CookieJar, countingKeyv, CountingStore } from './helpers/app.ts';
+
+async function race(): Promise<{ terminate: number; late: number; entities: number; replayUser: string | null }> {
+  const { keyv } = countingKeyv();
+  const durableStore = new CountingStore();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inHandler = new Promise<void>((resolve) => (entered = resolve));
+  const { app, logs } = await attackApp({ cookieOnlyThreshold: 0, cache: keyv, durableStore }, {}, (app) => {
+    // A slow route (an upload, a long computation) that writes to the session when it finishes.
+    app.post('/slow', async (req) => {
+      entered();
+      await gate;
+      req.session.set('late', true);
+      return {};
+    });
+  });
+  const jar = new CookieJar();
+  jar.apply(await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' } }));
+  const cookie = jar.header();
+  const slow = app.inject({ method: 'POST', url: '/slow', headers: { cookie } });
+  await inHandler; // the slow request has loaded the session
+  const terminate = await app.inject({ method: 'POST', url: '/terminate', headers: { cookie } });
+  release();
+  const late = await slow;
+  const replay = await probe(app, logs, cookie);
+  return { terminate: terminate.statusCode, late: late.statusCode, entities: durableStore.data.size, replayUser: replay.state.user };
+}
+
+t.test('a write racing terminate: no crash, both requests answered', async (t) => {
+  const outcome = await race();
+  t.equal(outcome.terminate, 200);
+  t.equal(outcome.late, 200);
+  t.ok(outcome.entities <= 1, 'never more than one entity for the session');
+});
+
+t.test('a write racing terminate does not resurrect the session (known gap: assertions marked TODO)', async (t) => {
+  const outcome = await race();
+  const todo = 'known gap: needs a tombstone or a conditional write in the stores';
+  t.equal(outcome.entities, 0, 'no entity left after terminate', { todo });
+  t.equal(outcome.replayUser, null, 'the old cookie does not open after logout', { todo });
+});

@@ -1,0 +1,88 @@
+import type { SessionStore } from '@gaes/core';
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import gaeSessions, { type GaesSessionOptions } from '../../src/index.ts';
+import { CookieJar } from './app.ts';
+
+export const CACHE_TEST_SECRET = 'cache-test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A durable {@link SessionStore} in memory (the stand-in for Datastore), honouring expiry and counting writes. */
+export class MemoryDurableStore implements SessionStore {
+  readonly data = new Map<string, { value: Uint8Array; expiresAtMs: number }>();
+  sets = 0;
+
+  async get(id: string): Promise<Uint8Array | undefined> {
+    const entry = this.data.get(id);
+    if (entry === undefined || entry.expiresAtMs <= Date.now()) return undefined;
+    return entry.value;
+  }
+
+  async set(id: string, value: Uint8Array, expiresAtMs: number): Promise<void> {
+    this.sets++;
+    this.data.set(id, { value: Uint8Array.from(value), expiresAtMs });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.data.delete(id);
+  }
+}
+
+/** One line the app logged (pino JSON). */
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly err?: { readonly type?: string; readonly message?: string; readonly code?: string };
+  readonly [key: string]: unknown;
+}
+
+/** pino's level number for `warn`. */
+export const WARN = 40;
+
+/**
+ * An app with the plugin and a few session routes, whose log lines (warn and above) are kept in `logs`:
+ * `GET /inc` counts up, `GET /read` reads, `POST /blob/:bytes` stores a string of that many bytes, `GET /blob`
+ * reads its length back. Every route answers with the session's tier.
+ */
+export async function cacheApp(options: Partial<GaesSessionOptions>): Promise<{ app: FastifyInstance; logs: LogLine[] }> {
+  const logs: LogLine[] = [];
+  const app = Fastify({
+    logger: { level: 'warn', stream: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) } },
+  });
+  await app.register(gaeSessions, { secret: CACHE_TEST_SECRET, ...options } as GaesSessionOptions);
+  app.get('/inc', async (req) => {
+    const counter = ((req.session.get('counter') as number | undefined) ?? 0) + 1;
+    req.session.set('counter', counter);
+    return { counter, tier: req.session.tier ?? null };
+  });
+  app.get('/read', async (req) => ({ counter: req.session.get('counter') ?? null, tier: req.session.tier ?? null }));
+  app.post('/blob/:bytes', async (req) => {
+    req.session.set('blob', 'b'.repeat(Number((req.params as { bytes: string }).bytes)));
+    return { id: req.session.id };
+  });
+  app.get('/blob', async (req) => {
+    const blob = req.session.get('blob') as string | undefined;
+    return { length: blob?.length ?? null, intact: blob === undefined ? null : /^b*$/.test(blob), tier: req.session.tier ?? null };
+  });
+  return { app, logs };
+}
+
+/** One browser: a cookie jar plus `inject` that sends and keeps cookies. */
+export class Client {
+  readonly jar = new CookieJar();
+  readonly #app: FastifyInstance;
+
+  constructor(app: FastifyInstance) {
+    this.#app = app;
+  }
+
+  async request(method: 'GET' | 'POST', url: string): Promise<LightMyRequestResponse> {
+    const cookie = this.jar.header();
+    const res = await this.#app.inject({ method, url, headers: cookie === '' ? {} : { cookie } });
+    this.jar.apply(res);
+    return res;
+  }
+}
+
+/** The warnings logged (level 40 and above) whose message matches `pattern`. */
+export function warnings(logs: readonly LogLine[], pattern: RegExp): LogLine[] {
+  return logs.filter((line) => line.level >= WARN && pattern.test(line.msg));
+}

@@ -1,0 +1,10 @@
+export { acquireServer, serverAvailability, serversRequired, SERVER_URL_VARIABLES } from './acquire.ts';
+export type { AcquireOptions, Acquired, Availability } from './acquire.ts';
+export { TestServerError } from './errors.ts';
+export { externalServer } from './external-server.ts';
+export { findBinary } from './find-binary.ts';
+export { canConnect, freePort, LOOPBACK } from './free-port.ts';
+export type { StartOptions } from './managed-server.ts';
+export { startMemcached, type MemcachedOptions } from './memcached.ts';
+export { startRedis, type RedisOptions } from './redis.ts';
+export type { ServerKind, StopSignal, TestServer } from './test-server.ts';
