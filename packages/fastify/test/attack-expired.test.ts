@@ -84,5 +84,3 @@ t.test('a server-side copy re-planted under an expired id (stale replica) is sti
   map.set(key, copy);
   assertRepelled(t, await probe(app, logs, jar.header()), logs, { reason: /^expired$/, victimUser: 'victim' });
 });
-
-t.todo('cron endpoints (sweeper, key rotation) refuse requests without X-Appengine-Cron: @gaes/cli is not written yet');

@@ -19,20 +19,22 @@ t.test('a cached envelope keeps only its own bytes, not the buffer it was sliced
   // Data as the codec and the seal make it: small slices of a shared allocation.
   const slab = Buffer.alloc(65_536, 7);
   const data = slab.subarray(1000, 1100);
-  cache.set('cookie-a', ring, { id, expiresAtMs: Number(id.slice(0, 10)) * 1000, sslOnly: false, lastActiveMs: 0, data }, false);
-  const opened = openEnvelope(ring, sealEnvelope(ring, id, 0, encodeSessionData({ user: 'x' })));
+  // An issued cookie (the cache is keyed by real cookie values), and one opened from its text.
+  const issued = sealEnvelope(ring, id, 0, data);
+  cache.set(issued, ring, { id, expiresAtMs: Number(id.slice(0, 10)) * 1000, sslOnly: false, lastActiveMs: 0, data }, false);
+  const received = sealEnvelope(ring, id, 0, encodeSessionData({ user: 'x' }));
+  const opened = openEnvelope(ring, received);
   t.ok(opened.ok);
-  if (opened.ok) cache.set('cookie-b', ring, opened.envelope, opened.renew);
-  for (const key of ['cookie-a', 'cookie-b']) {
-    const hit = cache.get(key, ring);
-    const held = hit?.envelope.data;
-    t.ok(held !== undefined, `${key}: cached`);
+  if (opened.ok) cache.set(received, ring, opened.envelope, opened.renew);
+  for (const [label, key] of [['issued', issued], ['opened', received]] as const) {
+    const held = cache.get(key, ring)?.envelope.data;
+    t.ok(held !== undefined, `${label}: cached`);
     if (held === undefined) continue;
-    t.equal(held.buffer.byteLength, held.byteLength, `${key}: the entry pins ${held.buffer.byteLength} bytes for ${held.byteLength} bytes of data`);
+    t.equal(held.buffer.byteLength, held.byteLength, `${label}: the entry pins ${held.buffer.byteLength} bytes for ${held.byteLength} bytes of data`);
   }
-  t.same([...(cache.get('cookie-a', ring)?.envelope.data ?? [])], [...data], 'same bytes');
+  t.same([...(cache.get(issued, ring)?.envelope.data ?? [])], [...data], 'same bytes');
   slab.fill(0);
-  t.same([...(cache.get('cookie-a', ring)?.envelope.data ?? [])], Array(100).fill(7), 'a copy: later writes to the source do not leak in');
+  t.same([...(cache.get(issued, ring)?.envelope.data ?? [])], Array(100).fill(7), 'a copy: later writes to the source do not leak in');
 });
 
 t.test('replaying many more distinct valid cookies than the cache holds: each opens to its own session', async (t) => {

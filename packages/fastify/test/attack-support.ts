@@ -2,6 +2,13 @@
  * Shared pieces of the attack suites: an app whose logger (level debug) writes to a captured stream,
  * a probe route, and the check every attack must pass: no 5xx, a fresh (or the attacker's own) session,
  * none of another session's data, and a gaes log line saying why.
+ *
+ * The checklist (OWASP Session Management Cheat Sheet): fixation (attack-fixation), replay after
+ * terminate or regenerate and the limits of stateless cookies (attack-replay), forged and confused seals
+ * and ids (attack-forgery), cookie bombs (attack-cookie-bomb), expired sessions with data still stored
+ * (attack-expired), memory exhaustion through the cookie cache (attack-memory), races with terminate
+ * (concurrency-terminate). The cron endpoints called without their header belong to @gaes/cli and are
+ * tested there (packages/cli/test/cron-routes.test.ts).
  */
 import { Buffer } from 'node:buffer';
 import { KeyRing, seal, SealPurpose, sealToString } from '@gaes/core';
