@@ -19,17 +19,25 @@ const KEY_CHARS = 22;
  * as a new string each request would cost about as much as decrypting it) and then compared in full.
  * An entry made with another key ring misses. Expiry is still checked by the caller on every hit: entries
  * carry the sealed id and activity time, not a verdict. Eviction is first-in, first-out over a ring of keys,
- * so both a hit and an insert cost O(1).
+ * so both a hit and an insert cost O(1); the cache is bounded both in entries and in bytes.
  */
 export class EnvelopeCache {
   readonly #max: number;
+  readonly #maxBytes: number;
   readonly #map = new Map<string, Entry>();
   readonly #ring: Array<string | undefined>;
-  #next = 0;
+  #head = 0;
+  #tail = 0;
+  #count = 0;
+  #bytes = 0;
 
-  /** @param maxEntries entries kept (0 disables the cache). */
-  constructor(maxEntries: number) {
+  /**
+   * @param maxEntries entries kept (0 disables the cache).
+   * @param maxBytes bytes of cookie text and data kept, so large cookie-tier sessions cannot make it big.
+   */
+  constructor(maxEntries: number, maxBytes = 32 * 1024 * 1024) {
     this.#max = maxEntries;
+    this.#maxBytes = maxBytes;
     this.#ring = new Array<string | undefined>(maxEntries);
   }
 
@@ -41,23 +49,47 @@ export class EnvelopeCache {
 
   /** Remembers an opened (or just issued) cookie. The entry keeps its own copy of the data bytes. */
   set(cookie: string, ring: KeyRing, envelope: SessionEnvelope, renew: boolean): void {
-    if (this.#max === 0 || cookie.length < KEY_CHARS) return;
+    const size = cookie.length + (envelope.data?.byteLength ?? 0);
+    if (this.#max === 0 || cookie.length < KEY_CHARS || size > this.#maxBytes / 4) return;
     const key = cookie.slice(-KEY_CHARS);
     const entry: Entry = { cookie, ring, envelope: { ...envelope, data: ownCopy(envelope.data) }, renew };
-    if (this.#map.has(key)) {
+    const previous = this.#map.get(key);
+    if (previous !== undefined) {
+      this.#bytes += size - sizeOf(previous);
       this.#map.set(key, entry);
       return;
     }
-    const evicted = this.#ring[this.#next];
-    if (evicted !== undefined) this.#map.delete(evicted);
-    this.#ring[this.#next] = key;
-    this.#next = (this.#next + 1) % this.#max;
+    while (this.#count > 0 && (this.#count >= this.#max || this.#bytes + size > this.#maxBytes)) this.#evictOldest();
+    this.#ring[this.#tail] = key;
+    this.#tail = (this.#tail + 1) % this.#max;
+    this.#count++;
+    this.#bytes += size;
     this.#map.set(key, entry);
+  }
+
+  #evictOldest(): void {
+    const key = this.#ring[this.#head];
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.#max;
+    this.#count--;
+    if (key === undefined) return;
+    const entry = this.#map.get(key);
+    if (entry !== undefined) this.#bytes -= sizeOf(entry);
+    this.#map.delete(key);
   }
 
   get size(): number {
     return this.#map.size;
   }
+
+  /** Bytes of cookie text and data held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+}
+
+function sizeOf(entry: Entry): number {
+  return entry.cookie.length + (entry.envelope.data?.byteLength ?? 0);
 }
 
 /**

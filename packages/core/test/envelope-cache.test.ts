@@ -53,3 +53,23 @@ t.test('entries own their bytes (a pooled slice would pin its whole slab)', asyn
   t.ok(data && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength);
   t.equal(data?.toString(), '\x01{"i":7}');
 });
+
+t.test('bounded in bytes too: large sessions evict older entries', async (t) => {
+  const cache = new EnvelopeCache(1000, 4000);
+  const big = (i: number) => {
+    const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.from(`\x01{"s":"${'x'.repeat(300)}${i}"}`));
+    const opened = openEnvelope(ring, value);
+    if (!opened.ok) throw new Error('unreachable');
+    return { value, envelope: opened.envelope };
+  };
+  const all = Array.from({ length: 20 }, (_, i) => big(i));
+  for (const c of all) cache.set(c.value, ring, c.envelope, false);
+  t.ok(cache.bytes <= 4000, `${cache.bytes} bytes held`);
+  t.ok(cache.size < 20 && cache.size > 0);
+  t.ok(cache.get(all[19]!.value, ring), 'the newest stays');
+  t.equal(cache.get(all[0]!.value, ring), undefined, 'the oldest went');
+  const huge = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.alloc(2000, 0x41));
+  const opened = openEnvelope(ring, huge);
+  if (opened.ok) cache.set(huge, ring, opened.envelope, false);
+  t.equal(cache.get(huge, ring), undefined, 'an entry over a quarter of the budget is not cached');
+});
