@@ -3,6 +3,7 @@ export {
   ConfigError,
   DecodeError,
   GaesError,
+  SessionEndedError,
   SessionStateError,
   SessionTooLargeError,
   StoreRejectedError,

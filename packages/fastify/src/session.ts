@@ -70,6 +70,7 @@ export class Session {
   #touch = false;
   #clear = false;
   #deletes: string[] = [];
+  #ended: string[] = [];
   #bestEffortDeletes: string[] = [];
   #saved = false;
   #savedTier: SessionTier | undefined;
@@ -362,7 +363,7 @@ export class Session {
 
   #dropServerCopy(): void {
     if (this.#id !== undefined && (this.#pointer || (this.#origin !== undefined && this.#origin !== 'cookie'))) {
-      this.#deletes.push(this.#id);
+      this.#ended.push(this.#id);
     }
   }
 
@@ -385,7 +386,7 @@ export class Session {
   /** @internal Whether {@link save} has anything to do (checked synchronously on every response). */
   needsSave(): boolean {
     if (this.#saved || !this.#read) return false;
-    if (this.#deletes.length > 0 || this.#bestEffortDeletes.length > 0) return true;
+    if (this.#deletes.length > 0 || this.#ended.length > 0 || this.#bestEffortDeletes.length > 0) return true;
     if (this.#id === undefined) return this.#clear && this.#present > 0;
     return this.#dirty !== CLEAN || this.#newCookie || this.#renew || this.#touch;
   }
@@ -435,7 +436,18 @@ export class Session {
         this.#savedTier = 'cookie';
       } else {
         const durable = this.#dirty === DURABLE;
-        this.#savedTier = await store.set(id, sealStored(ring, id, bytes, opts.algorithm), this.#expiresAtMs, durable);
+        const existing = !this.#newCookie && (this.#origin === 'cache' || this.#origin === 'datastore');
+        try {
+          this.#savedTier = await store.set(id, sealStored(ring, id, bytes, opts.algorithm), this.#expiresAtMs, durable, existing);
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'ERR_GAES_SESSION_ENDED') throw err;
+          // Another request ended this session while this one ran: its changes are dropped with it.
+          this.#request.log.debug({ id }, 'gaes: session ended by a concurrent request; changes dropped');
+          this.#reset();
+          this.#savedTier = undefined;
+          this.#clear = true;
+          return this.#saveToStores();
+        }
         if (this.#newCookie || this.#origin === 'cookie' || this.#renew || this.#touch) {
           cookieValue = sealEnvelope(ring, id, now, undefined, opts.algorithm);
         }
@@ -455,8 +467,9 @@ export class Session {
   }
 
   async #runDeletes(): Promise<void> {
-    if (this.#deletes.length === 0 && this.#bestEffortDeletes.length === 0) return;
+    if (this.#deletes.length === 0 && this.#ended.length === 0 && this.#bestEffortDeletes.length === 0) return;
     const { store } = this.#ctx;
+    for (const id of this.#ended) await store.end(id);
     for (const id of this.#bestEffortDeletes) {
       await store.delete(id).catch((err: unknown) => this.#request.log.warn({ err }, 'gaes: could not delete an expired session'));
     }

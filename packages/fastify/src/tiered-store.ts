@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type SessionStore } from '@gaes/core';
+import { SessionEndedError, StoreUnavailableError, type SessionStore } from '@gaes/core';
 import type { StoreLogger } from './keyv-store.ts';
 
 /** Where a server-side value was found. */
@@ -15,6 +15,10 @@ export type ServerTier = 'cache' | 'datastore';
  * - When a cache write fails and the cache may still hold an older value (its delete failed too), the id
  *   is read from the durable store until the cache is rewritten, so a cache that comes back (a network
  *   blip, a failover to a replica) never serves a stale session. This holds per process.
+ * - Ending a session ({@link end}: terminate, a new id) leaves a small tombstone in the cache until the id
+ *   expires, written before the copies are deleted; a save of an existing session checks for it after
+ *   writing and undoes itself, so a request that loaded the session before another one ended it cannot
+ *   bring it back.
  */
 export class TieredStore {
   readonly cache: SessionStore;
@@ -62,7 +66,41 @@ export class TieredStore {
     return { value, tier: 'datastore' };
   }
 
-  async set(id: string, value: Uint8Array, expiresAtMs: number, durable: boolean): Promise<ServerTier> {
+  /**
+   * Stores a session. With `existing` (the id was loaded, so another request may have ended it meanwhile),
+   * checks for a tombstone after writing and, if one is there, deletes what it wrote.
+   * @throws {SessionEndedError} when the session was ended by another request.
+   */
+  async set(id: string, value: Uint8Array, expiresAtMs: number, durable: boolean, existing = false): Promise<ServerTier> {
+    const tier = await this.#write(id, value, expiresAtMs, durable);
+    if (existing && (await this.#isEnded(id))) {
+      await this.delete(id);
+      throw new SessionEndedError();
+    }
+    return tier;
+  }
+
+  /** Ends a session for good: a tombstone first (until the id expires), then the copies are deleted. */
+  async end(id: string): Promise<void> {
+    try {
+      await this.cache.set(ENDED + id, TOMBSTONE, expiryOf(id));
+    } catch (err) {
+      if (this.durable === undefined) throw err;
+      this.#log.warn({ err }, 'gaes: could not mark an ended session in the cache');
+    }
+    await this.delete(id);
+  }
+
+  async #isEnded(id: string): Promise<boolean> {
+    try {
+      return (await this.cache.get(ENDED + id)) !== undefined;
+    } catch {
+      // The cache cannot tell; the durable write stands (the delete of the ending request still runs).
+      return false;
+    }
+  }
+
+  async #write(id: string, value: Uint8Array, expiresAtMs: number, durable: boolean): Promise<ServerTier> {
     if (this.durable !== undefined && durable) {
       await this.durable.set(id, value, expiresAtMs);
       await this.cache.set(id, value, expiresAtMs).then(
@@ -122,6 +160,9 @@ export class TieredStore {
 }
 
 const MAX_STALE_IDS = 100_000;
+/** Cache key prefix of tombstones (session ids never contain ':'). */
+const ENDED = 'ended:';
+const TOMBSTONE = new Uint8Array([1]);
 
 function expiryOf(id: string): number {
   return Number(id.slice(0, 10)) * 1000;
