@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Datastore } from '@gaes/datastore';
-import { DatastoreEmulator } from '@gaes/datastore-emulator';
+import { disableMetadataServer, startTestTarget, type DatastoreEmulator } from '@gaes/datastore-emulator';
 
-// Nothing may wait for a GCE metadata server: the client gets a project id and, on 127.0.0.1, insecure credentials.
-process.env['METADATA_SERVER_DETECTION'] = 'none';
+disableMetadataServer();
 
-/** Why a test is skipped when it needs the in-memory emulator's RPC counts or fault injection. */
-export const NEEDS_IN_MEMORY_EMULATOR =
-  'needs the in-memory emulator (fault injection / RPC counts); DATASTORE_EMULATOR_HOST points at another emulator';
+export { NEEDS_IN_MEMORY_EMULATOR } from '@gaes/datastore-emulator';
 
 /** The kind the plugin uses by default. */
 export const KIND = 'GaesSession';
@@ -21,21 +18,10 @@ export interface TestDatastore {
   readonly clientOptions: { projectId: string; apiEndpoint?: string };
 }
 
-interface TapLike {
-  teardown(fn: () => unknown): void;
-}
-
 /** Starts the in-memory emulator unless `DATASTORE_EMULATOR_HOST` is set; stops it when the file ends. */
-export async function startDatastore(t: TapLike): Promise<TestDatastore> {
-  const projectId = process.env['DATASTORE_PROJECT_ID'] ?? 'gaes-test';
-  const external = process.env['DATASTORE_EMULATOR_HOST'];
-  if (external !== undefined && external !== '') {
-    return { datastore: new Datastore({ projectId }), emulator: undefined, clientOptions: { projectId } };
-  }
-  const emulator = await DatastoreEmulator.start();
-  t.teardown(() => emulator.stop());
-  const clientOptions = { projectId, apiEndpoint: emulator.host };
-  return { datastore: new Datastore(clientOptions), emulator, clientOptions };
+export async function startDatastore(t: { teardown(fn: () => unknown): void }): Promise<TestDatastore> {
+  const target = await startTestTarget(t);
+  return { datastore: new Datastore(target.clientOptions), emulator: target.emulator, clientOptions: target.clientOptions };
 }
 
 /** A namespace no other test uses, so tests stay apart (also on a shared external emulator). */
