@@ -47,7 +47,7 @@ export class EnvelopeCache {
     return entry !== undefined && entry.ring === ring && entry.cookie === cookie ? entry : undefined;
   }
 
-  /** Remembers an opened (or just issued) cookie. The entry keeps its own copy of the data bytes. */
+  /** Remembers an opened cookie. The entry keeps its own copy of the data bytes. */
   set(cookie: string, ring: KeyRing, envelope: SessionEnvelope, renew: boolean): void {
     const size = cookie.length + (envelope.data?.byteLength ?? 0);
     if (this.#max === 0 || cookie.length < KEY_CHARS || size > this.#maxBytes / 4) return;

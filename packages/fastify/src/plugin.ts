@@ -85,7 +85,12 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   app.addHook('onSend', (request, reply: FastifyReply, payload, done) => {
     const session = (request as WithSlot)[kSession];
     // Responses for failed requests do not save: changes made before an error are dropped.
-    if (session === null || reply.statusCode >= 500 || !session.needsSave()) {
+    if (session === null || reply.statusCode >= 500) {
+      done(null, payload);
+      return;
+    }
+    if (!session.needsSave()) {
+      session.rememberCookie();
       done(null, payload);
       return;
     }

@@ -6,6 +6,7 @@ import {
   decodeSessionData,
   encodeSessionData,
   type EnvelopeCache,
+  type KeyRing,
   type SessionEnvelope,
   expiryState,
   needsTouch,
@@ -73,6 +74,7 @@ export class Session {
   #ended: string[] = [];
   #bestEffortDeletes: string[] = [];
   #saved = false;
+  #opened: { value: string; ring: KeyRing; envelope: SessionEnvelope; renew: boolean } | undefined;
   #savedTier: SessionTier | undefined;
   #savedCookies = 0;
 
@@ -110,7 +112,9 @@ export class Session {
       }
       env = opened.envelope;
       renew = opened.renew;
-      this.#ctx.envelopes.set(value, ring, env, renew);
+      // Cached only if this response leaves the cookie as it is (see rememberCookie): a cookie that is
+      // replaced right away would never be seen again.
+      this.#opened = { value, ring, envelope: env, renew };
     }
     // An SSL-only session is never honoured over plain HTTP; its cookie is left alone.
     if (env.sslOnly && this.#request.protocol !== 'https') return;
@@ -383,6 +387,17 @@ export class Session {
 
   // ---- saving ------------------------------------------------------------------------------
 
+  /**
+   * @internal Called when the response keeps the session cookie as it was: a cookie this request had to
+   * decrypt is cached, so the browser's next request with it skips decryption.
+   */
+  rememberCookie(): void {
+    const opened = this.#opened;
+    if (opened === undefined || this.#id === undefined) return;
+    this.#opened = undefined;
+    this.#ctx.envelopes.set(opened.value, opened.ring, opened.envelope, opened.renew);
+  }
+
   /** @internal Whether {@link save} has anything to do (checked synchronously on every response). */
   needsSave(): boolean {
     if (this.#saved || !this.#read) return false;
@@ -420,17 +435,14 @@ export class Session {
     const maxAge = (this.#expiresAtMs - now) / 1000;
     const attributes = serializeAttributes(attrs, maxAge);
     let cookieValue: string | undefined;
-    let cookieData: Buffer | undefined;
     if (this.#dirty === CLEAN && !this.#newCookie) {
       // Only the cookie needs renewing (new key or idle touch): re-seal it with the bytes it carried
       // (or as a pointer again), without encoding the data or writing any store.
-      cookieData = this.#pending;
-      cookieValue = sealEnvelope(ring, id, now, cookieData, opts.algorithm);
+      cookieValue = sealEnvelope(ring, id, now, this.#pending, opts.algorithm);
     } else {
       const bytes = encodeSessionData(this.#data ?? {});
       const tier = chooseTier(bytes.byteLength, opts.cookieOnlyThreshold, opts.maxSessionBytes);
       if (tier === 'cookie') {
-        cookieData = bytes;
         cookieValue = sealEnvelope(ring, id, now, bytes, opts.algorithm);
         if (this.#origin === 'cache' || this.#origin === 'datastore') this.#deletes.push(id);
         this.#savedTier = 'cookie';
@@ -458,8 +470,6 @@ export class Session {
       this.#savedCookies = this.#present;
       return headers;
     }
-    const issued: SessionEnvelope = { id, expiresAtMs: this.#expiresAtMs, sslOnly: this.#sslOnly, lastActiveMs: now, data: cookieData };
-    this.#ctx.envelopes.set(cookieValue, ring, issued, false);
     headers.push(...chunkedSetCookies(opts.cookieName, cookieValue, attributes));
     this.#savedCookies = headers.length;
     for (let i = headers.length; i < this.#present; i++) headers.push(clearingSetCookie(`${opts.cookieName}${i}`, attrs));
