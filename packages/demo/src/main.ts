@@ -12,7 +12,9 @@ import { buildDemoApp, DEMO_SECRET } from './app.ts';
  */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
-  const host = process.env.HOST ?? (process.env.PORT === undefined ? '127.0.0.1' : '0.0.0.0');
+  const onGoogleCloud = process.env.GAE_SERVICE !== undefined || process.env.K_SERVICE !== undefined;
+  // Loopback unless told otherwise, or on App Engine / Cloud Run, which route to the instance.
+  const host = process.env.HOST ?? (onGoogleCloud ? '0.0.0.0' : '127.0.0.1');
   let datastore: Datastore | undefined;
   let stopEmulator: (() => Promise<void>) | undefined;
   let where = 'cookies + in-memory cache';
@@ -42,9 +44,10 @@ async function main(): Promise<void> {
     ...(keyring === undefined ? {} : { keyring }),
   };
   const app = await buildDemoApp(options, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-  if (datastore !== undefined) {
-    // The routes cron.yaml calls: /_gaes/cleanup (and /_gaes/rotate-keys with a key ring).
-    const token = process.env.GAES_CRON_TOKEN;
+  const token = process.env.GAES_CRON_TOKEN;
+  if (datastore !== undefined && (process.env.GAE_SERVICE !== undefined || (token !== undefined && token !== ''))) {
+    // The routes cron.yaml calls: /_gaes/cleanup (and /_gaes/rotate-keys with a key ring); served on App
+    // Engine (cron header) or with a bearer token (Cloud Scheduler).
     await app.register(gaesCron, {
       datastore,
       rotateKeys: keyring === undefined ? false : { masterSecret: masterSecret as string },
