@@ -51,13 +51,31 @@ export function encodeSessionData(data: Readonly<Record<string, unknown>>): Buff
 
 /** Decodes bytes made by {@link encodeSessionData}. @throws {DecodeError} on anything else. */
 export function decodeSessionData(bytes: Uint8Array): Record<string, unknown> {
-  const version = bytes[0];
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1).toString('utf8'));
   } catch (cause) {
     throw new DecodeError('session data is not valid', { cause });
   }
+  return fromParsed(bytes[0], parsed);
+}
+
+/**
+ * Decodes the UTF-8 text of bytes made by {@link encodeSessionData} (what `bytes.toString('utf8')` gives), for
+ * callers that keep the text to decode it again without converting the bytes each time.
+ * @throws {DecodeError}
+ */
+export function decodeSessionText(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(1));
+  } catch (cause) {
+    throw new DecodeError('session data is not valid', { cause });
+  }
+  return fromParsed(text.charCodeAt(0), parsed);
+}
+
+function fromParsed(version: number | undefined, parsed: unknown): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new DecodeError('session data is not an object');
   }

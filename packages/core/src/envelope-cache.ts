@@ -7,6 +7,8 @@ interface Entry {
   readonly ring: KeyRing;
   readonly envelope: SessionEnvelope;
   readonly renew: boolean;
+  /** The data as text (`data.toString('utf8')`), so a hit decodes it without converting bytes again. */
+  readonly text: string | undefined;
 }
 
 /** Characters of the cookie's end used as the map key: they hold the seal's authentication tag. */
@@ -41,7 +43,7 @@ export class EnvelopeCache {
     this.#ring = new Array<string | undefined>(maxEntries);
   }
 
-  get(cookie: string, ring: KeyRing): { envelope: SessionEnvelope; renew: boolean } | undefined {
+  get(cookie: string, ring: KeyRing): { envelope: SessionEnvelope; renew: boolean; text: string | undefined } | undefined {
     if (this.#max === 0 || cookie.length < KEY_CHARS) return undefined;
     const entry = this.#map.get(cookie.slice(-KEY_CHARS));
     return entry !== undefined && entry.ring === ring && entry.cookie === cookie ? entry : undefined;
@@ -49,10 +51,16 @@ export class EnvelopeCache {
 
   /** Remembers an opened cookie. The entry keeps its own copy of the data bytes. */
   set(cookie: string, ring: KeyRing, envelope: SessionEnvelope, renew: boolean): void {
-    const size = cookie.length + (envelope.data?.byteLength ?? 0);
+    const size = cookie.length + 2 * (envelope.data?.byteLength ?? 0);
     if (this.#max === 0 || cookie.length < KEY_CHARS || size > this.#maxBytes / 4) return;
     const key = cookie.slice(-KEY_CHARS);
-    const entry: Entry = { cookie, ring, envelope: { ...envelope, data: ownCopy(envelope.data) }, renew };
+    const entry: Entry = {
+      cookie,
+      ring,
+      envelope: { ...envelope, data: ownCopy(envelope.data) },
+      renew,
+      text: envelope.data?.toString('utf8'),
+    };
     const previous = this.#map.get(key);
     if (previous !== undefined) {
       this.#bytes += size - sizeOf(previous);
@@ -89,7 +97,7 @@ export class EnvelopeCache {
 }
 
 function sizeOf(entry: Entry): number {
-  return entry.cookie.length + (entry.envelope.data?.byteLength ?? 0);
+  return entry.cookie.length + 2 * (entry.envelope.data?.byteLength ?? 0);
 }
 
 /**

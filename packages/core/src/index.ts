@@ -11,7 +11,7 @@ export {
   UnserializableError,
 } from './errors.ts';
 export { createSessionId, expiredIdUpperBound, parseSessionId, SESSION_ID_LENGTH, type SessionIdInfo } from './session-id.ts';
-export { decodeSessionData, encodeSessionData, type SessionValue } from './codec.ts';
+export { decodeSessionData, decodeSessionText, encodeSessionData, type SessionValue } from './codec.ts';
 export { deriveSealKey, KeyRing, MIN_SECRET_BYTES, type Secret, type SealKey } from './keyring.ts';
 export {
   assertSealAlgorithm,

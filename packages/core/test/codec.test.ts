@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import t from 'tap';
-import { decodeSessionData, encodeSessionData } from '../src/codec.ts';
+import { decodeSessionData, decodeSessionText, encodeSessionData } from '../src/codec.ts';
 
 const roundTrip = (v: Record<string, unknown>): Record<string, unknown> => decodeSessionData(encodeSessionData(v));
 
@@ -107,4 +107,14 @@ t.test('decoding garbage is a typed error and never runs code', async (t) => {
 t.test('compactness: plain data costs one byte over JSON', async (t) => {
   const data = { userId: 'u-12345', counter: 42, s: 'x'.repeat(200) };
   t.equal(encodeSessionData(data).byteLength, JSON.stringify(data).length + 1);
+});
+
+t.test('decoding the text form gives the same data', async (t) => {
+  for (const data of [{ a: 1, s: '€ 😀' }, { d: new Date(5), m: new Map([[1, 2]]), n: 3n }]) {
+    const bytes = encodeSessionData(data);
+    t.same(decodeSessionText(bytes.toString('utf8')), decodeSessionData(bytes));
+  }
+  t.throws(() => decodeSessionText('\x01{'), { code: 'ERR_GAES_DECODE' });
+  t.throws(() => decodeSessionText('\x09{}'), { code: 'ERR_GAES_DECODE' });
+  t.throws(() => decodeSessionText(''), { code: 'ERR_GAES_DECODE' });
 });

@@ -55,7 +55,7 @@ t.test('entries own their bytes (a pooled slice would pin its whole slab)', asyn
 });
 
 t.test('bounded in bytes too: large sessions evict older entries', async (t) => {
-  const cache = new EnvelopeCache(1000, 4000);
+  const cache = new EnvelopeCache(1000, 8000);
   const big = (i: number) => {
     const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.from(`\x01{"s":"${'x'.repeat(300)}${i}"}`));
     const opened = openEnvelope(ring, value);
@@ -64,7 +64,7 @@ t.test('bounded in bytes too: large sessions evict older entries', async (t) => 
   };
   const all = Array.from({ length: 20 }, (_, i) => big(i));
   for (const c of all) cache.set(c.value, ring, c.envelope, false);
-  t.ok(cache.bytes <= 4000, `${cache.bytes} bytes held`);
+  t.ok(cache.bytes <= 8000, `${cache.bytes} bytes held`);
   t.ok(cache.size < 20 && cache.size > 0);
   t.ok(cache.get(all[19]!.value, ring), 'the newest stays');
   t.equal(cache.get(all[0]!.value, ring), undefined, 'the oldest went');
@@ -72,4 +72,11 @@ t.test('bounded in bytes too: large sessions evict older entries', async (t) => 
   const opened = openEnvelope(ring, huge);
   if (opened.ok) cache.set(huge, ring, opened.envelope, false);
   t.equal(cache.get(huge, ring), undefined, 'an entry over a quarter of the budget is not cached');
+});
+
+t.test('a hit carries the data as text', async (t) => {
+  const cache = new EnvelopeCache(2);
+  const a = cookie(3);
+  cache.set(a.value, ring, a.envelope, false);
+  t.equal(cache.get(a.value, ring)?.text, '\x01{"i":3}');
 });

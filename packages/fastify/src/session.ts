@@ -4,6 +4,7 @@ import {
   clearingSetCookie,
   createSessionId,
   decodeSessionData,
+  decodeSessionText,
   encodeSessionData,
   type EnvelopeCache,
   type KeyRing,
@@ -62,6 +63,8 @@ export class Session {
   #sslOnly = false;
   #lastActiveMs = 0;
   #pending: Buffer | undefined;
+  /** The pending data as text, when the cookie cache had it. */
+  #pendingText: string | undefined;
   #data: Data | undefined;
   #origin: SessionTier | undefined;
   #pointer = false;
@@ -104,6 +107,7 @@ export class Session {
     if (hit !== undefined) {
       env = hit.envelope;
       renew = hit.renew;
+      this.#pendingText = hit.text;
     } else {
       const opened = openEnvelope(ring, value);
       if (!opened.ok) {
@@ -149,7 +153,7 @@ export class Session {
     if (this.#data !== undefined) return this.#data;
     if (this.#pending !== undefined) {
       try {
-        this.#data = decodeSessionData(this.#pending);
+        this.#data = this.#pendingText === undefined ? decodeSessionData(this.#pending) : decodeSessionText(this.#pendingText);
       } catch {
         this.#reset();
         this.#reject('undecodable data');
@@ -170,6 +174,7 @@ export class Session {
   #reset(): void {
     this.#id = undefined;
     this.#pending = undefined;
+    this.#pendingText = undefined;
     this.#pointer = false;
     this.#origin = undefined;
     this.#renew = false;
@@ -380,6 +385,7 @@ export class Session {
     this.#lastActiveMs = now;
     this.#data = {};
     this.#pending = undefined;
+    this.#pendingText = undefined;
     this.#pointer = false;
     this.#origin = undefined;
     this.#newCookie = true;
