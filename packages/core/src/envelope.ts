@@ -1,6 +1,16 @@
 import { Buffer } from 'node:buffer';
 import type { KeyRing } from './keyring.ts';
-import { openSeal, seal, SealPurpose, sealFromString, sealToString, type OpenFailure, type SealAlgorithm } from './seal.ts';
+import {
+  openSeal,
+  seal,
+  SEAL_VERSION_AES_GCM,
+  SEAL_VERSION_XCHACHA,
+  SealPurpose,
+  sealFromString,
+  sealToString,
+  type OpenFailure,
+  type SealAlgorithm,
+} from './seal.ts';
 import { parseSessionId, SESSION_ID_LENGTH, type SessionIdInfo } from './session-id.ts';
 
 /**
@@ -45,6 +55,27 @@ export function sealEnvelope(
 export function envelopeCookieLength(dataBytes: number, algorithm?: SealAlgorithm): number {
   const nonce = algorithm === 'aes-256-gcm' ? 12 : 24;
   return Math.ceil(((6 + nonce + 16 + FIXED_BYTES + dataBytes) * 4) / 3);
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The second base64url character of a seal with this version and purpose: 2 low bits of one, 4 high of the other. */
+function secondChar(version: number, purpose: number): number {
+  return BASE64URL.charCodeAt(((version & 0x03) << 4) | (purpose >> 4));
+}
+
+const POINTER_CHARS = [SEAL_VERSION_XCHACHA, SEAL_VERSION_AES_GCM].map((v) => secondChar(v, SealPurpose.pointer));
+
+/**
+ * Whether a (joined) session cookie may point to server-side data, read from the seal header's characters
+ * without decoding anything: a cheap hint for deciding to load before the handler; opening decides.
+ * A value split over several cookies starts with `<count>.`; a re-split value whose first chunk is too short
+ * to show the purpose may be a pointer.
+ */
+export function cookieMayBePointer(value: string): boolean {
+  const start = value.indexOf('.') + 1;
+  if (value.length < start + 2) return start > 0;
+  return POINTER_CHARS.includes(value.charCodeAt(start + 1));
 }
 
 /** Opens a cookie value made by {@link sealEnvelope}; every failure is a result, never an exception. */

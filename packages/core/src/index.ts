@@ -29,6 +29,7 @@ export {
   type SealAlgorithm,
 } from './seal.ts';
 export {
+  cookieMayBePointer,
   envelopeCookieLength,
   openEnvelope,
   openStored,

@@ -141,3 +141,18 @@ t.test('stored values are bound to their session id', async (t) => {
   const asCookie = sealToString(stored);
   t.notOk(openEnvelope(ring, asCookie).ok, 'a stored value is not a cookie');
 });
+
+t.test('pointer cookies are told from cookie-tier ones without decoding, for both versions', async (t) => {
+  const { cookieMayBePointer } = await import('../src/envelope.ts');
+  const ring = new KeyRing(A);
+  const id = createSessionId(Date.now() + 60_000, false);
+  for (const algorithm of algorithms) {
+    const pointer = sealEnvelope(ring, id, 1, undefined, algorithm);
+    const withData = sealEnvelope(ring, id, 1, Buffer.from('\x01{}'), algorithm);
+    t.ok(cookieMayBePointer(pointer), `${algorithm} pointer`);
+    t.notOk(cookieMayBePointer(withData), `${algorithm} cookie tier`);
+    t.ok(cookieMayBePointer(`2.${pointer}`), 'after a chunk count');
+    t.ok(cookieMayBePointer('2.A'), 'too short to tell after a chunk count: maybe');
+    t.notOk(cookieMayBePointer('A'), 'too short and unchunked: no');
+  }
+});

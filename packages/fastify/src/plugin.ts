@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { currentRequest } from './current-session.ts';
 import { KeyvSessionStore } from './keyv-store.ts';
 import { resolveOptions, type GaesSessionOptions, type ResolvedOptions } from './options.ts';
-import { EnvelopeCache, type SessionStore } from '@gaes/core';
+import { cookieMayBePointer, EnvelopeCache, type SessionStore } from '@gaes/core';
 import { Session, type SessionContext } from './session.ts';
 import { TieredStore } from './tiered-store.ts';
 
@@ -21,19 +21,6 @@ declare module 'fastify' {
 
 const kSession = Symbol('gaes.session');
 type WithSlot = FastifyRequest & { [kSession]: Session | null };
-
-/**
- * Whether a cookie value looks like a pointer to server-side data, from its first two characters
- * (the seal header's version and purpose bytes) — a hint only; opening the seal decides.
- */
-function looksLikePointer(value: string): boolean {
-  // A value split over several cookies starts with `<count>.` and the seal follows the dot. A client may
-  // re-split a pointer so that the first chunk is too short to show the purpose: then it may be one.
-  const start = value.indexOf('.') + 1;
-  if (value.length < start + 2) return start > 0;
-  const c = value.charCodeAt(start + 1);
-  return c === 86 /* V: version 1 */ || c === 108 /* l: version 2 */;
-}
 
 /** Builds the Datastore tier; `@gaes/datastore` (and the gRPC client) load only when it is configured. */
 async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>, now: () => number): Promise<SessionStore> {
@@ -75,7 +62,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   // Server-side data is fetched before the handler, once, and only when the cookie points server-side.
   app.addHook('preHandler', (request, _reply, done) => {
     const value = (request.cookies as Record<string, string | undefined> | undefined)?.[firstCookie];
-    if (value === undefined || !looksLikePointer(value) || request.routeOptions.config.session === false) {
+    if (value === undefined || !cookieMayBePointer(value) || request.routeOptions.config.session === false) {
       done();
       return;
     }

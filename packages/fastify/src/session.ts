@@ -370,10 +370,18 @@ export class Session {
     return this.#saved ? this.#savedCookies : this.#present;
   }
 
+  /** Whether this request's session data came from (or, not yet loaded, lives in) a server-side store. */
+  #fromServer(): boolean {
+    return this.#pointer || this.#origin === 'cache' || this.#origin === 'datastore';
+  }
+
+  /** Whether the active session's cookie (and maybe its data) must be written. */
+  #mustWrite(): boolean {
+    return this.#dirty !== CLEAN || this.#newCookie || this.#renew || this.#touch;
+  }
+
   #dropServerCopy(): void {
-    if (this.#id !== undefined && (this.#pointer || (this.#origin !== undefined && this.#origin !== 'cookie'))) {
-      this.#ended.push(this.#id);
-    }
+    if (this.#id !== undefined && this.#fromServer()) this.#ended.push(this.#id);
   }
 
   #startNew(sslOnly: boolean): void {
@@ -409,7 +417,7 @@ export class Session {
     if (this.#saved || !this.#read) return false;
     if (this.#deletes.length > 0 || this.#ended.length > 0 || this.#bestEffortDeletes.length > 0) return true;
     if (this.#id === undefined) return this.#clear && this.#present > 0;
-    return this.#dirty !== CLEAN || this.#newCookie || this.#renew || this.#touch;
+    return this.#mustWrite();
   }
 
   /** @internal Saves once per request; called by the plugin's `onSend` hook. */
@@ -431,7 +439,7 @@ export class Session {
       this.#savedCookies = 0;
       return headers;
     }
-    if (this.#dirty === CLEAN && !this.#newCookie && !this.#renew && !this.#touch) {
+    if (!this.#mustWrite()) {
       await this.#runDeletes();
       this.#savedCookies = this.#present;
       return headers;
@@ -450,11 +458,11 @@ export class Session {
       const tier = chooseTier(bytes.byteLength, opts.cookieOnlyThreshold, opts.maxSessionBytes);
       if (tier === 'cookie') {
         cookieValue = sealEnvelope(ring, id, now, bytes, opts.algorithm);
-        if (this.#origin === 'cache' || this.#origin === 'datastore') this.#deletes.push(id);
+        if (this.#fromServer()) this.#deletes.push(id);
         this.#savedTier = 'cookie';
       } else {
         const durable = this.#dirty === DURABLE;
-        const existing = !this.#newCookie && (this.#origin === 'cache' || this.#origin === 'datastore');
+        const existing = !this.#newCookie && this.#fromServer();
         try {
           this.#savedTier = await store.set(id, sealStored(ring, id, bytes, opts.algorithm), this.#expiresAtMs, durable, existing);
         } catch (err) {

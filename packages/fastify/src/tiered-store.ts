@@ -1,4 +1,4 @@
-import { SessionEndedError, StoreUnavailableError, type SessionStore } from '@gaes/core';
+import { parseSessionId, SessionEndedError, StoreUnavailableError, type SessionStore } from '@gaes/core';
 import type { StoreLogger } from './keyv-store.ts';
 
 /** Where a server-side value was found. */
@@ -164,6 +164,7 @@ const MAX_STALE_IDS = 100_000;
 const ENDED = 'ended:';
 const TOMBSTONE = new Uint8Array([1]);
 
+/** The absolute expiry an id carries (ids reaching the stores were parsed already; 0 means "expired"). */
 function expiryOf(id: string): number {
-  return Number(id.slice(0, 10)) * 1000;
+  return parseSessionId(id)?.expiresAtMs ?? 0;
 }
