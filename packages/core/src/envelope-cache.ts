@@ -51,7 +51,7 @@ export class EnvelopeCache {
 
   /** Remembers an opened cookie. The entry keeps its own copy of the data bytes. */
   set(cookie: string, ring: KeyRing, envelope: SessionEnvelope, renew: boolean): void {
-    const size = cookie.length + 2 * (envelope.data?.byteLength ?? 0);
+    const size = entrySize(cookie, envelope.data);
     if (this.#max === 0 || cookie.length < KEY_CHARS || size > this.#maxBytes / 4) return;
     const key = cookie.slice(-KEY_CHARS);
     const entry: Entry = {
@@ -97,7 +97,12 @@ export class EnvelopeCache {
 }
 
 function sizeOf(entry: Entry): number {
-  return entry.cookie.length + 2 * (entry.envelope.data?.byteLength ?? 0);
+  return entrySize(entry.cookie, entry.envelope.data);
+}
+
+/** What an entry holds: the cookie text and its data twice (as bytes and as text). */
+function entrySize(cookie: string, data: Buffer | undefined): number {
+  return cookie.length + 2 * (data?.byteLength ?? 0);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { ConfigError, parseDuration, type Duration, type Secret } from '@gaes/core';
-import { classifyKeys, planRetire, planRotate, type KeyRingPolicy, type KeyStatus } from './lifecycle.ts';
+import { ConfigError, type Duration, type Secret } from '@gaes/core';
+import { classifyKeys, newRingPolicy, planRetire, planRotate, type KeyRingPolicy, type KeyStatus } from './lifecycle.ts';
 import { createStoredKey, masterKeyFrom } from './source.ts';
 import { readRing, updateRing, type KeyRingLocation, type StoredRing } from './store.ts';
 import { unwrapKey } from './wrap.ts';
@@ -29,10 +29,7 @@ export interface KeyRingReport {
 }
 
 function newPolicy(options: KeyRingCommandOptions): KeyRingPolicy {
-  return {
-    propagationMs: parseDuration(options.propagation ?? '5m', '--propagation'),
-    lifetimeMs: parseDuration(options.lifetime ?? '7d', '--lifetime'),
-  };
+  return newRingPolicy(options, (option) => `--${option}`);
 }
 
 /**

@@ -22,12 +22,29 @@ export interface StoredKey {
   readonly wrapped: string;
 }
 
+import { parseDuration, type Duration } from '@gaes/core';
+
 /** The timing rules of a key ring. */
 export interface KeyRingPolicy {
   /** How long a new key is staged before it seals; must exceed every instance's refresh interval. */
   readonly propagationMs: number;
   /** The session lifetime: how long a superseded key must keep opening cookies. */
   readonly lifetimeMs: number;
+}
+
+/**
+ * The timing rules for a ring being created: `propagation` defaults to 5 minutes, `lifetime` (the sessions'
+ * lifetime) to 7 days. `name` says how an option is called where it came from, for error messages.
+ * @throws {ConfigError} for a bad duration.
+ */
+export function newRingPolicy(
+  options: { readonly propagation?: Duration | undefined; readonly lifetime?: Duration | undefined },
+  name: (option: 'propagation' | 'lifetime') => string,
+): KeyRingPolicy {
+  return {
+    propagationMs: parseDuration(options.propagation ?? '5m', name('propagation')),
+    lifetimeMs: parseDuration(options.lifetime ?? '7d', name('lifetime')),
+  };
 }
 
 export type KeyRole = 'staged' | 'primary' | 'previous' | 'expired';

@@ -1,5 +1,5 @@
 import { ConfigError, KeyRing, parseDuration, type Duration, type Secret } from '@gaes/core';
-import { classifyKeys, type KeyRingPolicy, type KeyStatus, type StoredKey } from './lifecycle.ts';
+import { classifyKeys, newRingPolicy, type KeyStatus, type StoredKey } from './lifecycle.ts';
 import { readRing, updateRing, type KeyRingLocation, type StoredRing } from './store.ts';
 import { randomBytes } from 'node:crypto';
 import { deriveMasterKey, newDataKey, unwrapKey, wrapKey, type MasterKey } from './wrap.ts';
@@ -77,10 +77,7 @@ export class DatastoreKeyRing {
     let stored = await readRing(options);
     if (stored === undefined) {
       if (options.createIfMissing === false) throw new ConfigError('the key ring does not exist: run `gaes-keys rotate` to create it');
-      const policy: KeyRingPolicy = {
-        propagationMs: parseDuration(options.propagation ?? '5m', '`propagation`'),
-        lifetimeMs: parseDuration(options.lifetime ?? '7d', '`lifetime`'),
-      };
+      const policy = newRingPolicy(options, (option) => `\`${option}\``);
       stored = await updateRing(options, now(), (current) => {
         if (current !== undefined) return { ring: undefined, result: current };
         const created: StoredRing = { keys: [{ ...createStoredKey(master, now()), bootstrap: true }], policy };
