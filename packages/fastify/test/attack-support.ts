@@ -11,7 +11,7 @@
  * tested there (packages/cli/test/cron-routes.test.ts).
  */
 import { Buffer } from 'node:buffer';
-import { KeyRing, seal, SealPurpose, sealToString } from '@gaes/core';
+import { KeyRing, seal, SealPurpose, sealToString, type SealAlgorithm } from '@gaes/core';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import type { GaesSessionOptions } from '../src/index.ts';
@@ -125,11 +125,14 @@ export function assertRepelled(
 export const ringA = new KeyRing(SECRET_A);
 
 /** A cookie value sealed with the app's own key around an arbitrary plaintext id region. */
-export function craftCookie(idBytes: Buffer | string, options: { pointer?: boolean; lastActiveMs?: number; data?: Uint8Array } = {}): string {
+export function craftCookie(
+  idBytes: Buffer | string,
+  options: { pointer?: boolean; lastActiveMs?: number; data?: Uint8Array; algorithm?: SealAlgorithm } = {},
+): string {
   const id = typeof idBytes === 'string' ? Buffer.from(idBytes, 'latin1') : idBytes;
   const time = Buffer.alloc(8);
   time.writeDoubleBE(options.lastActiveMs ?? Date.now());
   const data = options.pointer === true ? Buffer.alloc(0) : Buffer.from(options.data ?? Buffer.from('\u0001{"user":"forged"}'));
   const purpose = options.pointer === true ? SealPurpose.pointer : SealPurpose.cookie;
-  return sealToString(seal(ringA, purpose, Buffer.concat([id, time, data])));
+  return sealToString(seal(ringA, purpose, Buffer.concat([id, time, data]), undefined, options.algorithm));
 }
