@@ -1,6 +1,11 @@
 import { Buffer } from 'node:buffer';
 import t from 'tap';
-import { decodeSessionData, decodeSessionText, encodeSessionData } from '../src/codec.ts';
+import { decodeSessionData, decodeSessionText, encodeSessionData } from '../src/index.ts';
+
+/** Session data decodes to a plain object: an `Object.prototype` object, never an array, `null` or a class instance. */
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
 
 const roundTrip = (v: Record<string, unknown>): Record<string, unknown> => decodeSessionData(encodeSessionData(v));
 
@@ -9,7 +14,9 @@ t.test('plain JSON takes the fast format', async (t) => {
   const bytes = encodeSessionData(data);
   t.equal(bytes[0], 0x01);
   t.equal(bytes.subarray(1).toString(), JSON.stringify(data));
-  t.same(roundTrip(data), data);
+  const out = roundTrip(data);
+  t.ok(isPlainObject(out), 'decodes to a plain object');
+  t.strictSame(out, data);
 });
 
 t.test('special values round-trip through the tagged format', async (t) => {
@@ -29,7 +36,9 @@ t.test('special values round-trip through the tagged format', async (t) => {
   const bytes = encodeSessionData(data);
   t.equal(bytes[0], 0x02);
   const out = roundTrip(data);
-  t.same(out, data);
+  t.ok(isPlainObject(out), 'decodes to a plain object');
+  t.strictSame(out, data);
+  t.ok(isPlainObject(out.obj) && Array.isArray(out.arr), 'nested objects stay plain objects, arrays stay arrays');
   t.ok(out.date instanceof Date);
   t.equal((out.date as Date).getTime(), 1_764_000_000_123);
   const invalid = roundTrip({ d: new Date(Number.NaN) }).d;
@@ -78,29 +87,40 @@ t.test('values that cannot be stored are typed errors', async (t) => {
 });
 
 t.test('decoding garbage is a typed error and never runs code', async (t) => {
-  const cases = [
+  const refused = [
     Buffer.from([]),
     Buffer.from([0x01]),
     Buffer.from([0x01, 0x7b]),
     Buffer.from('\x01[1,2]'),
+    Buffer.from('\x01[]'),
+    Buffer.from('\x02[]'),
+    Buffer.from('\x02["a",1]'),
     Buffer.from('\x01"str"'),
     Buffer.from('\x01null'),
+    Buffer.from('\x0142'),
+    Buffer.from('\x01true'),
     Buffer.from('\x03{}'),
+    Buffer.from('\x00{}'),
     Buffer.from('\x02{"a":["zz"]}'),
     Buffer.from('\x02{"a":["n","1.5"]}'),
     Buffer.from('\x02{"a":["b",5]}'),
-    Buffer.from('\x02{"a":["d"]}'),
+    Buffer.from('\x02{"a":["B",5]}'),
+    Buffer.from('\x02{"a":["f",5]}'),
   ];
-  for (const c of cases) {
-    let value: unknown;
-    try {
-      value = decodeSessionData(c);
-    } catch (err) {
-      t.equal((err as { code?: string }).code, 'ERR_GAES_DECODE', JSON.stringify(c.toString('latin1')));
-      continue;
-    }
-    // The only ones allowed to decode are well-formed (here: an invalid Date from ["d"]).
-    t.ok(value !== null && typeof value === 'object', JSON.stringify(c.toString('latin1')));
+  for (const c of refused) {
+    const label = JSON.stringify(c.toString('latin1'));
+    t.throws(() => decodeSessionData(c), { code: 'ERR_GAES_DECODE' }, `bytes ${label}`);
+    t.throws(() => decodeSessionText(c.toString('utf8')), { code: 'ERR_GAES_DECODE' }, `text ${label}`);
+  }
+  // Well-formed, if odd: a Date without a time is an invalid Date.
+  const odd = decodeSessionData(Buffer.from('\x02{"a":["d"]}'));
+  t.ok(isPlainObject(odd), 'a plain object');
+  t.strictSame(Object.keys(odd), ['a']);
+  t.ok(odd.a instanceof Date && Number.isNaN(odd.a.getTime()), 'holding an invalid Date');
+  for (const empty of ['\x01{}', '\x02{}']) {
+    const out = decodeSessionData(Buffer.from(empty));
+    t.ok(isPlainObject(out), `${JSON.stringify(empty)}: a plain object`);
+    t.strictSame(out, {});
   }
 });
 
@@ -112,7 +132,10 @@ t.test('compactness: plain data costs one byte over JSON', async (t) => {
 t.test('decoding the text form gives the same data', async (t) => {
   for (const data of [{ a: 1, s: '€ 😀' }, { d: new Date(5), m: new Map([[1, 2]]), n: 3n }]) {
     const bytes = encodeSessionData(data);
-    t.same(decodeSessionText(bytes.toString('utf8')), decodeSessionData(bytes));
+    const fromText = decodeSessionText(bytes.toString('utf8'));
+    t.ok(isPlainObject(fromText), 'a plain object');
+    t.strictSame(fromText, decodeSessionData(bytes));
+    t.strictSame(fromText, data);
   }
   t.throws(() => decodeSessionText('\x01{'), { code: 'ERR_GAES_DECODE' });
   t.throws(() => decodeSessionText('\x09{}'), { code: 'ERR_GAES_DECODE' });
