@@ -64,10 +64,17 @@ const rootRequire = createRequire(new URL('../../package.json', import.meta.url)
 /** The version of `name` as `from` (a package installed at the root) resolves it; `undefined` if missing. */
 function versionOf(name: string, from?: string): string | undefined {
   let req = rootRequire;
-  try {
-    if (from !== undefined) req = createRequire(rootRequire.resolve(`${from}/package.json`));
-  } catch {
-    return undefined;
+  if (from !== undefined) {
+    try {
+      req = createRequire(rootRequire.resolve(`${from}/package.json`));
+    } catch {
+      // a package without ./package.json in its exports map: resolve from its entry point
+      try {
+        req = createRequire(rootRequire.resolve(from));
+      } catch {
+        return undefined;
+      }
+    }
   }
   try {
     return (req(`${name}/package.json`) as { version?: string }).version;
@@ -93,6 +100,9 @@ export function packageVersions(): Array<[string, string]> {
     ['sodium-native (gaes)', 'sodium-native', '@gaes/core'],
     ['@fastify/secure-session', '@fastify/secure-session'],
     ['sodium-native (secure-session)', 'sodium-native', '@fastify/secure-session'],
+    ['@mgcrea/fastify-session', '@mgcrea/fastify-session'],
+    ['@mgcrea/fastify-session-sodium-crypto', '@mgcrea/fastify-session-sodium-crypto'],
+    ['sodium-native (@mgcrea)', 'sodium-native', '@mgcrea/fastify-session-sodium-crypto'],
     ['@fastify/session', '@fastify/session'],
     ['connect-redis', 'connect-redis'],
     ['redis', 'redis'],
