@@ -29,10 +29,12 @@ for (const mode of FAILURES) {
     t.match(warnings(logs, /session cache write failed/)[0], { err: { code: 'ERR_GAES_STORE_UNAVAILABLE' } });
 
     adapter.mode = 'up';
-    adapter.release();
+    // Hung calls fail late, while the next request's first cache call runs: it must not be charged with them.
+    adapter.releaseOnNextCall({ fail: true });
     // The cache still holds counter 1 (its deletes failed too): it must not be served.
     t.same((await client.request('GET', '/read')).json(), { counter: 4, tier: 'datastore' }, 'back: refilled from the durable store');
     t.same((await client.request('GET', '/read')).json(), { counter: 4, tier: 'cache' }, 'and served by the cache again');
+    if (mode === 'hang') t.ok(adapter.lateFailures > 0, `${adapter.lateFailures} hung calls failed late`);
   });
 
   t.test(`cache ${mode} with noDatastore: server-side sessions get a typed 503, cookie sessions keep working`, async (t) => {
@@ -59,8 +61,9 @@ for (const mode of FAILURES) {
     t.same((await b.request('GET', '/inc')).json(), { counter: 2, tier: 'cookie' }, 'cookie-tier sessions never touch the cache');
 
     server.adapter.mode = 'up';
-    server.adapter.release();
+    server.adapter.releaseOnNextCall({ fail: true });
     t.same((await a.request('GET', '/inc')).json(), { counter: 2, tier: 'cache' }, 'the session survived the outage');
+    if (mode === 'hang') t.ok(server.adapter.lateFailures > 0, `${server.adapter.lateFailures} hung calls failed late, charged to no live call`);
   });
 }
 

@@ -1,9 +1,9 @@
 import { createSessionId } from '@gaes/core';
 import KeyvMemcache from '@keyv/memcache';
 import { Keyv } from 'keyv';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { KeyvSessionStore, MEMCACHED_MAX_TTL_MS } from '../src/keyv-store.ts';
-import { fakeCache } from './helpers/fake-cache.ts';
+import { fakeCache, type LateOutcome } from './helpers/fake-cache.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const newId = (): string => createSessionId(Date.now() + DAY_MS, false);
@@ -58,19 +58,73 @@ t.test('an error is charged to the call it belongs to, not to concurrent ones', 
   });
 });
 
-t.test('a slow cache call is bounded by timeoutMs, and its late outcome is harmless', async (t) => {
-  const { keyv, adapter } = fakeCache();
+const LATE_OUTCOMES: ReadonlyArray<[string, LateOutcome]> = [
+  ['a late success', {}],
+  ['a late error event', { fail: true, style: 'event' }],
+  ['a late rejection', { fail: true, style: 'reject' }],
+];
+
+/** Collects unhandled rejections and uncaught exceptions until the test ends (either would crash a server). */
+function crashes(t: Test): unknown[] {
+  const seen: unknown[] = [];
+  const record = (err: unknown): void => void seen.push(err);
+  process.on('unhandledRejection', record);
+  process.on('uncaughtException', record);
+  t.teardown(() => {
+    process.off('unhandledRejection', record);
+    process.off('uncaughtException', record);
+  });
+  return seen;
+}
+
+for (const [name, late] of LATE_OUTCOMES) {
+  t.test(`a slow cache call is bounded by timeoutMs; ${name} after the timeout crashes nothing and is charged to no other call`, async (t) => {
+    const seen = crashes(t);
+    const { keyv, adapter } = fakeCache();
+    const log = logger();
+    const store = new KeyvSessionStore(keyv, { timeoutMs: 20, log });
+    const live = newId();
+    await store.set(live, Uint8Array.of(7), later());
+    adapter.mode = 'hang';
+    const err = await store.get(newId()).catch((e: unknown) => e as { code: string; message: string });
+    t.equal(err?.code, 'ERR_GAES_STORE_UNAVAILABLE');
+    t.match(err?.message, /longer than 20 ms/);
+    await t.rejects(store.set(newId(), Uint8Array.of(1), later()), { code: 'ERR_GAES_STORE_UNAVAILABLE' });
+    t.equal(adapter.hungCalls, 2, 'both calls are still pending in the adapter');
+
+    adapter.mode = 'up';
+    adapter.releaseOnNextCall(late);
+    // The late outcomes land while this call runs.
+    const value = await store.get(live);
+    t.same([...(value ?? [])], [7], 'the call running when the late outcomes land succeeds');
+    t.equal(adapter.hungCalls, 0, 'the hung calls have ended');
+    t.equal(adapter.lateFailures, late.fail === true ? 2 : 0, `${name} happened`);
+    await t.resolves(store.set(live, Uint8Array.of(8), later()), 'later calls are unaffected');
+    t.same([...((await store.get(live)) ?? [])], [8]);
+    await new Promise((resolve) => setImmediate(resolve));
+    t.same(seen, [], 'no unhandled rejection, no uncaught exception');
+    if (late.fail === true) {
+      t.equal(log.lines.length, 1, 'the late errors are heard, as errors outside any call (one line a burst)');
+      t.match(log.lines[0], { msg: /session cache connection error/, obj: { err: { message: /late failure/ } } });
+    } else {
+      t.equal(log.lines.length, 0, 'a late success logs nothing');
+    }
+  });
+}
+
+t.test('a Keyv call that rejects after its timeout leaves no unhandled rejection', async (t) => {
+  const seen = crashes(t);
+  const keyv = new Keyv();
   const store = new KeyvSessionStore(keyv, { timeoutMs: 20 });
-  adapter.mode = 'hang';
-  const err = await store.get(newId()).catch((e: unknown) => e as { code: string; message: string });
-  t.equal(err?.code, 'ERR_GAES_STORE_UNAVAILABLE');
-  t.match(err?.message, /longer than 20 ms/);
-  await t.rejects(store.set(newId(), Uint8Array.of(1), later()), { code: 'ERR_GAES_STORE_UNAVAILABLE' });
-  t.equal(adapter.hungCalls, 2, 'both calls are still pending in the adapter');
-  adapter.mode = 'swallow'; // errors emitted by the late calls now belong to no live call
-  adapter.release();
+  const rejectLate: Array<(err: Error) => void> = [];
+  // Keyv itself turns adapter failures into events; a Keyv (or a hook) that rejects is the remaining path.
+  Object.assign(keyv, { get: () => new Promise((_resolve, reject) => rejectLate.push(reject)) });
+  await t.rejects(store.get(newId()), { code: 'ERR_GAES_STORE_UNAVAILABLE' });
+  for (const reject of rejectLate) reject(new Error('late rejection'));
   await new Promise((resolve) => setImmediate(resolve));
-  t.pass('late settlement neither throws nor leaves an unhandled rejection');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(rejectLate.length, 1);
+  t.same(seen, [], 'no unhandled rejection');
 });
 
 t.test('a value the server refuses as too large is a StoreRejectedError that says why', async (t) => {

@@ -9,6 +9,17 @@ import { Keyv } from 'keyv';
 export type FakeMode = 'up' | 'down' | 'swallow' | 'hang';
 
 /**
+ * How released hung calls end: a late success (the default), or a late failure — an `error` event and a
+ * resolved "nothing happened" value (`style: 'event'`, like @keyv/redis after a dropped socket), or a
+ * rejection (`style: 'reject'`, like memjs; Keyv turns it into an `error` event).
+ */
+export interface LateOutcome {
+  readonly fail?: boolean;
+  /** @default 'event' */
+  readonly style?: 'event' | 'reject';
+}
+
+/**
  * A Keyv 6 storage adapter in memory whose failures are scripted, for tests that must not depend on
  * timing or on a real server.
  */
@@ -21,16 +32,27 @@ export class FakeCacheAdapter extends EventEmitter {
   readonly failingKeys = new Set<string>();
   /** Every `set`: key, stored value, absolute expiry. */
   readonly sets: Array<{ key: string; value: unknown; expires: number | undefined }> = [];
-  readonly #hung: Array<() => void> = [];
+  /** How many released hung calls ended in a late failure. */
+  lateFailures = 0;
+  readonly #hung: Array<(outcome: LateOutcome) => void> = [];
+  #releaseOnNextCall: LateOutcome | undefined;
   namespace: string | undefined;
 
   get capabilities(): { compatible: true; store: 'keyvStorage'; expires: true } {
     return { compatible: true, store: 'keyvStorage', expires: true };
   }
 
-  /** Lets every hung call finish (as a late success). */
-  release(): void {
-    for (const resume of this.#hung.splice(0)) resume();
+  /** Lets every hung call finish now, as `outcome` says (by default as a late success). */
+  release(outcome: LateOutcome = {}): void {
+    for (const resume of this.#hung.splice(0)) resume(outcome);
+  }
+
+  /**
+   * Releases the hung calls when the next call starts, so their late outcomes arrive while that call is
+   * still running (it finishes a turn of the event loop later): a late error must not be charged to it.
+   */
+  releaseOnNextCall(outcome: LateOutcome = {}): void {
+    this.#releaseOnNextCall = outcome;
   }
 
   get hungCalls(): number {
@@ -38,11 +60,20 @@ export class FakeCacheAdapter extends EventEmitter {
   }
 
   async #gate<T>(key: string, op: () => T, failed: T): Promise<T> {
+    const pending = this.#releaseOnNextCall;
+    if (pending !== undefined && this.mode !== 'hang') {
+      this.#releaseOnNextCall = undefined;
+      this.release(pending);
+    }
     // A turn of the event loop, so concurrent calls interleave as they do over a socket.
     await new Promise((resolve) => setImmediate(resolve));
     if (this.mode === 'hang') {
-      await new Promise<void>((resolve) => this.#hung.push(resolve));
-      return op();
+      const outcome = await new Promise<LateOutcome>((resolve) => this.#hung.push(resolve));
+      if (outcome.fail !== true) return op();
+      this.lateFailures++;
+      if (outcome.style === 'reject') throw new Error(`late failure: connection reset (fake cache, ${key})`);
+      this.emit('error', new Error(`late failure: socket closed (fake cache, ${key})`));
+      return failed;
     }
     if (this.mode === 'down') throw new Error(`connect ECONNREFUSED (fake cache, ${key})`);
     if (this.mode === 'swallow' || this.failingKeys.has(key)) {
