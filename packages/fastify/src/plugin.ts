@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { currentRequest } from './current-session.ts';
 import { KeyvSessionStore } from './keyv-store.ts';
+import { loadDatastore } from './load-datastore.ts';
 import { resolveOptions, type GaesSessionOptions, type ResolvedOptions } from './options.ts';
 import { cookieMayBePointer, EnvelopeCache, type SessionStore } from '@gaes/core';
 import { Session, type SessionContext } from './session.ts';
@@ -24,7 +25,7 @@ type WithSlot = FastifyRequest & { [kSession]: Session | null };
 
 /** Builds the Datastore tier; `@gaes/datastore` (and the gRPC client) load only when it is configured. */
 async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>, now: () => number): Promise<SessionStore> {
-  const { DatastoreSessionStore } = await import('@gaes/datastore');
+  const { DatastoreSessionStore } = await loadDatastore();
   return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace, retry: config.retry, now });
 }
 
