@@ -12,12 +12,11 @@ export {
 } from './errors.ts';
 export { createSessionId, expiredIdUpperBound, parseSessionId, SESSION_ID_LENGTH, type SessionIdInfo } from './session-id.ts';
 export { decodeSessionData, decodeSessionText, encodeSessionData, type SessionValue } from './codec.ts';
-export { deriveSealKey, KeyRing, MIN_SECRET_BYTES, type Secret, type SealKey } from './keyring.ts';
+export { KeyRing, MIN_SECRET_BYTES, type Secret, type SealKey } from './keyring.ts';
 export {
   assertSealAlgorithm,
   defaultSealAlgorithm,
   openSeal,
-  peekSealPurpose,
   seal,
   SEAL_VERSION_AES_GCM,
   SEAL_VERSION_XCHACHA,
@@ -30,7 +29,6 @@ export {
 } from './seal.ts';
 export {
   cookieMayBePointer,
-  envelopeCookieLength,
   openEnvelope,
   openStored,
   sealEnvelope,

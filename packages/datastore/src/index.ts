@@ -2,19 +2,15 @@ export { DatastoreSessionStore, type DatastoreSessionStoreOptions } from './sess
 export { deleteExpiredSessions, type DeleteExpiredSessionsOptions, type SweepProgress } from './sweeper.ts';
 export { DatastoreEntityTooLargeError } from './errors.ts';
 export { DEFAULT_SESSION_KIND, type DatastoreInput } from './client.ts';
-export { MAX_ENTITY_BYTES, MAX_PAYLOAD_BYTES, SessionProperty } from './entity.ts';
 export { GrpcCode } from './classify-error.ts';
-export { resolveRetry, type RetryEvent, type RetryOptions, type RetryPolicy } from './retry.ts';
+export type { RetryEvent, RetryOptions } from './retry.ts';
 /** The `@google-cloud/datastore` client class this package is built against (for `new Datastore(...)` without a second copy). */
 export { Datastore, type DatastoreOptions } from '@google-cloud/datastore';
 export {
-  classifyKeys,
   DatastoreKeyRing,
   KeyRingFormatError,
   KeyUnwrapError,
   listKeyRing,
-  planRetire,
-  planRotate,
   retireKeyRing,
   rotateKeyRing,
   type DatastoreKeyRingOptions,

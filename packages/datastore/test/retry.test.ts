@@ -1,7 +1,7 @@
 import { createSessionId, StoreRejectedError, StoreUnavailableError } from '@gaes/core';
 import t from 'tap';
-import { DatastoreSessionStore, GrpcCode, resolveRetry, type RetryEvent } from '../src/index.ts';
-import { backoffMs, callOptions } from '../src/retry.ts';
+import { DatastoreSessionStore, GrpcCode, type RetryEvent } from '../src/index.ts';
+import { backoffMs, callOptions, resolveRetry } from '../src/retry.ts';
 import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from './fixtures/emulator.ts';
 
 const { datastore, emulator } = await startDatastore(t);

@@ -2,7 +2,8 @@ import { Buffer } from 'node:buffer';
 import { ConfigError, createSessionId, StoreRejectedError } from '@gaes/core';
 import { PropertyFilter } from '@google-cloud/datastore';
 import t from 'tap';
-import { DatastoreEntityTooLargeError, DatastoreSessionStore, MAX_PAYLOAD_BYTES } from '../src/index.ts';
+import { DatastoreEntityTooLargeError, DatastoreSessionStore } from '../src/index.ts';
+import { MAX_PAYLOAD_BYTES } from '../src/entity.ts';
 import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from './fixtures/emulator.ts';
 
 const { datastore, emulator, clientOptions } = await startDatastore(t);

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import t from 'tap';
-import gaeSessions, { resolveOptions } from '../src/index.ts';
+import gaeSessions from '../src/index.ts';
+import { resolveOptions } from '../src/options.ts';
 
 t.test('a missing or short secret fails app.ready() with a clear error', async (t) => {
   for (const secret of [undefined, 'short', ['x'.repeat(40), 'tiny'], []]) {
