@@ -110,7 +110,7 @@ t.test('rotate-keys: rotate + retire in one run, daily', async (t) => {
   const call = async () => (await app.inject({ url: '/_gaes/rotate-keys', headers: { 'x-appengine-cron': 'true' } })).json();
   const first = await call();
   t.match(first, { command: 'rotate-keys', status: 'done', exitCode: 0, rotate: { outcome: 'created' }, retire: { outcome: 'nothing-to-retire' } });
-  t.notMatch(JSON.stringify(first), /w1\./, 'no key material');
+  t.notMatch(JSON.stringify(first), /w\d\./, 'no key material');
   t.match(await call(), { rotate: { outcome: 'staged' } }, 'the next run stages a key');
   t.match(await call(), { rotate: { outcome: 'already-staged' } }, 'rerunning while a key is staged changes nothing');
   const firstId = first.rotate.stagedId as string;

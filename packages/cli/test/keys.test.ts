@@ -43,7 +43,7 @@ t.test('rotate → list → retire, with --json and text', async (t) => {
   t.match(list.stdout(), new RegExp(`${first}\\s+primary`));
   t.match(list.stdout(), new RegExp(`${second}\\s+staged`));
   t.match(list.stdout(), /propagation 5m, lifetime 1h/);
-  t.notMatch(list.stdout() + JSON.stringify(listed.json()), /w1\.|wrapped/, 'no key material, wrapped or not');
+  t.notMatch(list.stdout() + JSON.stringify(listed.json()), /w\d\.|wrapped/, 'no key material, wrapped or not');
 
   const stagedForce = await keys(['retire', '--force', second], T0 + 2000);
   t.equal(stagedForce.code, 2, 'the staged key cannot be forced out');
@@ -113,4 +113,30 @@ t.test('gaes-keys as a process', async (t) => {
   const none = await runBin('src/bin/gaes-keys.ts', ['list'], {});
   t.equal(none.code, 2);
   t.match(none.stderr, /^gaes-keys list: no master secret/);
+});
+
+/** Rewrites the keys of the ring entity in `namespace`, as a hand edit or a restore from elsewhere would. */
+async function editKeys(namespace: string, change: (keys: Array<Record<string, unknown>>) => unknown[]): Promise<void> {
+  const key = db.datastore.key({ namespace, path: ['GaesKeyRing', 'default'] });
+  const [entity] = (await db.datastore.get(key)) as [{ keys: string; propagationMs: number; lifetimeMs: number }];
+  const data = { ...entity, keys: JSON.stringify(change(JSON.parse(entity.keys) as Array<Record<string, unknown>>)) };
+  await db.datastore.save({ key, data: Object.entries(data).map(([name, value]) => ({ name, value, excludeFromIndexes: true })) });
+}
+
+t.test('keys that do not unwrap: listed as refused; a ring of w1 keys asks for a new ring', async (t) => {
+  const namespace = freshNamespace();
+  const keys = keysRunner(namespace);
+  await keys(['rotate']);
+  const staged = (await keys(['rotate', '--json'], T0 + 1000)).json().stagedId as string;
+  await editKeys(namespace, (list) => list.map((k) => (k['id'] === staged ? { ...k, createdAtMs: T0 } : k)));
+  const list = await keys(['list'], T0 + 2000);
+  t.equal(list.code, 0, list.stderr());
+  t.match(list.stdout(), new RegExp(`${staged}\\s+refused`), 'a re-timed key is refused');
+
+  await editKeys(namespace, (list) => list.map((k) => ({ ...k, wrapped: `w1.${String(k['wrapped']).slice(3)}` })));
+  const old = await keys(['list', '--json'], T0 + 2000);
+  t.equal(old.code, 1);
+  t.match(old.json(), { status: 'error', error: { code: 'ERR_GAES_KEY_UNWRAP' } });
+  t.equal(old.stderr().trim().split('\n').length, 1, 'one line');
+  t.comment(old.stderr().trim());
 });

@@ -2,7 +2,9 @@ import t from 'tap';
 import { classifyKeys, planRetire, planRotate, type StoredKey } from '../src/keyring/lifecycle.ts';
 
 const policy = { propagationMs: 300_000, lifetimeMs: 7 * 86_400_000 };
-const key = (id: string, createdAtMs: number, bootstrap = false): StoredKey => ({ id, createdAtMs, wrapped: 'w1.x', ...(bootstrap ? { bootstrap } : {}) });
+const key = (id: string, createdAtMs: number, bootstrap = false): StoredKey => ({ id, createdAtMs, wrapped: 'w2.x', ...(bootstrap ? { bootstrap } : {}) });
+/** A key factory for planRotate, as the commands pass one (it is told whether the key is a bootstrap key). */
+const make = (id: string, createdAtMs: number) => (bootstrap: boolean) => key(id, createdAtMs, bootstrap);
 const roles = (keys: StoredKey[], now: number) => Object.fromEntries(classifyKeys(keys, policy, now).map((s) => [s.id, s.role]));
 
 t.test('the first key seals at once; a new key is staged for the propagation window, then primary', async (t) => {
@@ -21,15 +23,16 @@ t.test('the first key seals at once; a new key is staged for the propagation win
 
 t.test('rotate is idempotent while a key is staged, and drops expired keys', async (t) => {
   const a = key('a', 0, true);
-  const first = planRotate([a], policy, 10, key('b', 10));
+  const first = planRotate([a], policy, 10, make('b', 10));
   t.equal(first.action, 'created');
-  const again = planRotate(first.keys, policy, 20, key('c', 20));
+  const again = planRotate(first.keys, policy, 20, make('c', 20));
   t.equal(again.action, 'already-staged');
   t.same(again.keys.map((k) => k.id), ['a', 'b']);
-  const later = planRotate(first.keys, policy, 10 + policy.propagationMs + policy.lifetimeMs, key('d', 0));
+  const later = planRotate(first.keys, policy, 10 + policy.propagationMs + policy.lifetimeMs, make('d', 0));
   t.equal(later.action, 'created');
   t.same(later.keys.map((k) => k.id), ['b', 'd'], 'a expired and is gone');
-  t.equal(planRotate([], policy, 5, key('z', 5)).keys[0]?.bootstrap, true, 'the first key of a ring is a bootstrap key');
+  t.equal(planRotate([], policy, 5, make('z', 5)).keys[0]?.bootstrap, true, 'the first key of a ring is a bootstrap key');
+  t.notOk(first.keys[1]?.bootstrap, 'later keys are not');
 });
 
 t.test('retire removes only expired keys, or a previous key when forced', async (t) => {

@@ -7,12 +7,13 @@
  * - then it is **active**; the newest active key is the **primary** (it seals), older active keys are
  *   **previous** (they still open);
  * - a previous key is superseded when the next key became active; once a whole session lifetime has passed
- *   since then, no valid session can have been sealed with it, and it is **expired**: `retire` removes it.
+ *   since then, no valid session can have been sealed with it, and it is **expired**: it opens nothing any
+ *   more (at once, on every instance), and `retire` removes it from the entity.
  *
  * The first key of an empty ring is active at once (no session can exist before it).
  */
 export interface StoredKey {
-  /** Random key id (hex), also bound into the key's wrapping. */
+  /** Random key id (hex). It, `createdAtMs`, `bootstrap` and the ring's policy are bound into the wrapping. */
   readonly id: string;
   /** When the key was added, in ms since the epoch. */
   readonly createdAtMs: number;
@@ -47,7 +48,12 @@ export function newRingPolicy(
   };
 }
 
-export type KeyRole = 'staged' | 'primary' | 'previous' | 'expired';
+/**
+ * A key's role: `staged`, `primary` and `previous` keys open cookies, only the primary seals; `expired` keys
+ * open nothing. `refused` keys do not unwrap (see `KeyUnwrapError`) and are never used; {@link classifyKeys}
+ * never gives that role: the ring's readers add it.
+ */
+export type KeyRole = 'staged' | 'primary' | 'previous' | 'expired' | 'refused';
 
 /** A key with its role at a given time. */
 export interface KeyStatus {
@@ -100,7 +106,7 @@ export function classifyKeys(keys: readonly StoredKey[], policy: KeyRingPolicy, 
     const oldest = out[out.length - 1] as KeyStatus;
     out[out.length - 1] = { ...oldest, role: 'primary' };
   }
-  const order: Record<KeyRole, number> = { primary: 0, staged: 1, previous: 2, expired: 3 };
+  const order: Record<KeyRole, number> = { primary: 0, staged: 1, previous: 2, expired: 3, refused: 4 };
   return out.sort((a, b) => order[a.role] - order[b.role] || b.activeAtMs - a.activeAtMs);
 }
 
@@ -110,15 +116,21 @@ export type RotateOutcome =
   | { readonly action: 'already-staged'; readonly stagedId: string; readonly activeAtMs: number; readonly keys: StoredKey[] };
 
 /**
- * Adds `newKey` as staged — unless a staged key is already waiting, which makes rotating idempotent
- * within a propagation window. Expired keys are dropped on the way.
+ * Adds a key made by `newKey` as staged — unless a staged key is already waiting, which makes rotating
+ * idempotent within a propagation window. Expired keys are dropped on the way. `newKey` is told whether
+ * the key is the ring's first (a bootstrap key, active at once), which its wrapping must bind.
  */
-export function planRotate(keys: readonly StoredKey[], policy: KeyRingPolicy, nowMs: number, newKey: StoredKey): RotateOutcome {
+export function planRotate(
+  keys: readonly StoredKey[],
+  policy: KeyRingPolicy,
+  nowMs: number,
+  newKey: (bootstrap: boolean) => StoredKey,
+): RotateOutcome {
   const statuses = classifyKeys(keys, policy, nowMs);
   const staged = statuses.find((s) => s.role === 'staged');
   const kept = keys.filter((k) => statuses.find((s) => s.id === k.id)?.role !== 'expired');
   if (staged !== undefined) return { action: 'already-staged', stagedId: staged.id, activeAtMs: staged.activeAtMs, keys: kept };
-  return { action: 'created', keys: [...kept, { ...newKey, bootstrap: keys.length === 0 }] };
+  return { action: 'created', keys: [...kept, newKey(keys.length === 0)] };
 }
 
 /** What `retire` removed. */

@@ -1,6 +1,7 @@
 import { ConfigError, GaesError } from '@gaes/core';
 import type { Datastore, Key } from '@google-cloud/datastore';
 import type { KeyRingPolicy, StoredKey } from './lifecycle.ts';
+import type { RingIdentity } from './wrap.ts';
 
 /** Where the key ring entity lives. */
 export interface KeyRingLocation {
@@ -27,11 +28,20 @@ export class KeyRingFormatError extends GaesError {
 
 const MAX_TRANSACTION_ATTEMPTS = 5;
 
-export function ringKey(loc: KeyRingLocation): Key {
+/**
+ * The ring entity's kind, name and namespace with defaults resolved, as bound into every wrapped key.
+ * @throws {ConfigError} for a kind or name that Datastore would refuse.
+ */
+export function ringIdentity(loc: KeyRingLocation): RingIdentity {
   const kind = loc.kind ?? 'GaesKeyRing';
   const name = loc.name ?? 'default';
   if (!/^\S{1,100}$/.test(kind) || !/^\S{1,100}$/.test(name)) throw new ConfigError('key ring kind and name must be 1–100 characters without spaces');
-  return loc.namespace === undefined ? loc.datastore.key([kind, name]) : loc.datastore.key({ namespace: loc.namespace, path: [kind, name] });
+  return { kind, name, namespace: loc.namespace ?? '' };
+}
+
+export function ringKey(loc: KeyRingLocation): Key {
+  const { kind, name, namespace } = ringIdentity(loc);
+  return namespace === '' ? loc.datastore.key([kind, name]) : loc.datastore.key({ namespace, path: [kind, name] });
 }
 
 function parseRing(entity: Record<string, unknown> | undefined): StoredRing | undefined {
