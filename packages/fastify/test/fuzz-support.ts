@@ -1,28 +1,98 @@
 /**
- * Shared pieces of the property-based (fast-check) suites: run counts, a session-data arbitrary and an
- * exact, type-aware comparison (tap's `t.same` is loose and chokes printing invalid Dates).
+ * Shared pieces of the property-based (fast-check) suites: run counts, reproducible seeds, a session-data
+ * arbitrary and an exact, type-aware comparison (tap's `t.same` is loose and chokes printing invalid Dates).
  *
  * `GAES_FUZZ_RUNS=200000` raises every property's run count for a long run; the normal run keeps
  * each suite to a few seconds. A long run outlasts tap's per-file timeout, so turn it off:
  *
  *   GAES_FUZZ_RUNS=200000 TAP_TYPE_STRIP_ONLY=1 npx tap --timeout=0 packages/fastify/test/fuzz-*.test.ts
  *
- * A failure prints its seed; `GAES_FUZZ_SEED=<seed>` replays it.
+ * Every run prints its seed (a tap comment); a failure prints the seed, the counterexample and its path,
+ * and the command that replays it:
+ *
+ *   GAES_FUZZ_SEED=<seed>                                   the same search again (every property of the run)
+ *   GAES_FUZZ_SEED=<seed> GAES_FUZZ_PROPERTY=<name> GAES_FUZZ_PATH=<path>
+ *                                                           straight to the shrunk counterexample of one property
  */
 import { Buffer } from 'node:buffer';
+import { relative } from 'node:path';
 import fc from 'fast-check';
+import type { Test } from 'tap';
 
-const LONG_RUNS = Number(process.env.GAES_FUZZ_RUNS ?? '');
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** The run count of a property: `normal` unless `GAES_FUZZ_RUNS` asks for more. */
-export function runs(normal: number): number {
-  return Number.isInteger(LONG_RUNS) && LONG_RUNS > 0 ? LONG_RUNS : normal;
+export function runs(normal: number, env: Env = process.env): number {
+  const long = Number(env.GAES_FUZZ_RUNS ?? '');
+  return Number.isInteger(long) && long > 0 ? long : normal;
 }
 
-/** fast-check parameters for one property (a seed from `GAES_FUZZ_SEED` replays a failure). */
-export function params(normal: number): fc.Parameters<unknown> {
-  const seed = process.env.GAES_FUZZ_SEED;
-  return { numRuns: runs(normal), ...(seed === undefined ? {} : { seed: Number(seed) }) };
+/** The seed of a run: `GAES_FUZZ_SEED`, or a fresh random one. @throws {Error} when `GAES_FUZZ_SEED` is not an integer */
+export function fuzzSeed(env: Env = process.env): number {
+  const given = env.GAES_FUZZ_SEED;
+  if (given === undefined || given === '') return Math.floor(Math.random() * 0x7fff_ffff);
+  const seed = Number(given);
+  if (!Number.isSafeInteger(seed)) throw new Error(`GAES_FUZZ_SEED must be an integer, got ${JSON.stringify(given)}`);
+  return seed;
+}
+
+/** One seed for every property of this process, so a failure replays with `GAES_FUZZ_SEED` alone. */
+const RUN_SEED = fuzzSeed();
+
+/**
+ * fast-check parameters of the property named `property`: the run's seed, the run count, and the
+ * counterexample path of `GAES_FUZZ_PATH` when `GAES_FUZZ_PROPERTY` names this property (a path belongs to one
+ * property: fast-check cannot walk it on another).
+ */
+export function fuzzParameters<T>(property: string, normalRuns: number, env: Env = process.env, seed = RUN_SEED): fc.Parameters<T> {
+  const path = env.GAES_FUZZ_PROPERTY === property ? env.GAES_FUZZ_PATH : undefined;
+  return { seed, numRuns: runs(normalRuns, env), ...(path === undefined || path === '' ? {} : { path }) };
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** What a failed property reports: a summary, fast-check's report (seed, path, counterexample, error) and how to replay it. */
+export function fuzzFailureReport<T>(
+  details: fc.RunDetails<T>,
+  property: string,
+  file: string,
+): { summary: string; report: string; replay: string[] } {
+  const path = details.counterexamplePath ?? '';
+  return {
+    summary: `property ${JSON.stringify(property)} failed (seed ${details.seed}, path ${JSON.stringify(path)})`,
+    report: fc.defaultReportMessage(details) ?? '',
+    replay: [
+      `replay the search: GAES_FUZZ_SEED=${details.seed} TAP_TYPE_STRIP_ONLY=1 npx tap ${file}`,
+      `replay the counterexample: GAES_FUZZ_SEED=${details.seed} GAES_FUZZ_PROPERTY=${shellQuote(property)} ` +
+        `GAES_FUZZ_PATH=${shellQuote(path)} TAP_TYPE_STRIP_ONLY=1 npx tap ${file}`,
+    ],
+  };
+}
+
+const propertyCounts = new WeakMap<Test, number>();
+
+/**
+ * Runs a fast-check property as part of test `t`: comments the seed, then passes, or fails with
+ * {@link fuzzFailureReport} (the replay commands as comments, fast-check's report as the failure's diagnostic). A test's properties are named after it (`<test name>`, `<test name> #2`, …).
+ */
+export async function checkProperty<T>(t: Test, property: fc.IRawProperty<T>, normalRuns: number): Promise<boolean> {
+  const index = (propertyCounts.get(t) ?? 0) + 1;
+  propertyCounts.set(t, index);
+  const name = index === 1 ? t.name : `${t.name} #${index}`;
+  const parameters = fuzzParameters<T>(name, normalRuns);
+  t.comment(`fast-check seed ${String(parameters.seed)}, ${String(parameters.numRuns)} runs: ${name}`);
+  const details = await fc.check(property, parameters);
+  const file = relative(process.cwd(), process.argv[1] ?? 'packages/fastify/test/fuzz-*.test.ts');
+  if (details.failed) {
+    const { summary, report, replay } = fuzzFailureReport(details, name, file);
+    for (const line of replay) t.comment(line);
+    t.fail(summary, { fastCheck: report });
+  } else {
+    t.pass(`${name}: ${details.numRuns} runs passed`);
+  }
+  return !details.failed;
 }
 
 /** Keys that have bitten JavaScript codecs before, mixed with arbitrary strings. */
