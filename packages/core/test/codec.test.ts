@@ -86,7 +86,7 @@ t.test('values that cannot be stored are typed errors', async (t) => {
   }
 });
 
-t.test('decoding garbage is a typed error and never runs code', async (t) => {
+t.test('decoding garbage is a typed error; only well-formed data decodes, to a plain object', async (t) => {
   const refused = [
     Buffer.from([]),
     Buffer.from([0x01]),

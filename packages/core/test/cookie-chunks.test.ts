@@ -26,7 +26,7 @@ t.test('attributes', async (t) => {
   t.match(clearingSetCookie('gaes1', attrs), /^gaes1=; Max-Age=0; Domain=example.com; Path=\/; HttpOnly/);
 });
 
-t.test('values of every length split into headers of at most 4096 bytes and join back', async (t) => {
+t.test('values of lengths around each chunk boundary (1 to 100,000 characters) split into headers of at most 4096 bytes and join back', async (t) => {
   const a = serializeAttributes(attrs, 604_800);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   for (const len of [1, 100, 3999, 4000, 4010, 4050, 4100, 8000, 8100, 12_000, 13_700, 30_000, 100_000]) {

@@ -20,6 +20,17 @@ t.test('hits only byte-identical cookies of the same ring', async (t) => {
   t.equal(cache.get(`${a.value}`.slice(0), ring)?.envelope.id, a.envelope.id, 'an equal string from elsewhere');
   const sameTail = `X${a.value.slice(1)}`;
   t.equal(cache.get(sameTail, ring), undefined, 'same tag characters, different cookie: miss');
+  const middle = Math.floor(a.value.length / 2);
+  const flip = (c: string): string => (c === 'A' ? 'B' : 'A');
+  for (const [label, variant] of [
+    ['a character in the middle changed', a.value.slice(0, middle) + flip(a.value[middle] as string) + a.value.slice(middle + 1)],
+    ['the last character changed', a.value.slice(0, -1) + flip(a.value.at(-1) as string)],
+    ['one character longer', `${a.value}A`],
+    ['one character shorter', a.value.slice(0, -1)],
+    ['one character more in front', `A${a.value}`],
+  ] as const) {
+    t.equal(cache.get(variant, ring), undefined, `${label}: miss`);
+  }
   t.equal(cache.get(a.value, new KeyRing('another-ring-secret-0123456789abcdefgh')), undefined, 'another ring: miss');
   t.equal(cache.get('short', ring), undefined);
 });

@@ -30,7 +30,7 @@ for (const algorithm of algorithms) {
     const sealed = seal(ring, SealPurpose.cookie, Buffer.from('{"userId":"u1","counter":1}'), undefined, algorithm);
     let accepted = 0;
     for (let i = 0; i < sealed.length; i++) {
-      for (const flip of [0x01, 0x80, 0xff]) {
+      for (let flip = 1; flip <= 0xff; flip++) {
         const copy = Buffer.from(sealed);
         copy[i] = (copy[i] as number) ^ flip;
         if (openSeal(ring, SealPurpose.cookie, copy).ok) accepted++;
@@ -99,7 +99,7 @@ t.test('cookie strings: strict base64url', async (t) => {
   t.equal(aliases, 0, 'no two strings decode to the same seal');
 });
 
-t.test('envelopes: cookie data, pointers and every character mutation of a cookie', async (t) => {
+t.test('envelopes: cookie data and pointers open; no single-character substitution or truncation of a cookie does', async (t) => {
   const ring = new KeyRing(A);
   const id = createSessionId(Date.now() + 60_000, false);
   const cookie = sealEnvelope(ring, id, 1234, Buffer.from('\x01{"a":1}'));
@@ -154,5 +154,7 @@ t.test('pointer cookies are told from cookie-tier ones without decoding, for bot
     t.ok(cookieMayBePointer(`2.${pointer}`), 'after a chunk count');
     t.ok(cookieMayBePointer('2.A'), 'too short to tell after a chunk count: maybe');
     t.notOk(cookieMayBePointer('A'), 'too short and unchunked: no');
+    t.ok(cookieMayBePointer(`${pointer.slice(0, 2)}%%% not base64`), 'only the leading characters are read: the rest is not decoded');
+    t.notOk(cookieMayBePointer(`${withData.slice(0, 2)}%%% not base64`));
   }
 });
