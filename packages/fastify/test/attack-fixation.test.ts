@@ -71,7 +71,9 @@ t.test("the attacker's own valid session planted in a victim's browser is worthl
 t.test('a session id in the URL, a header or the body is never read', async (t) => {
   const { app, logs } = await attackApp();
   const victim = new CookieJar();
-  victim.apply(await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' } }));
+  const login = await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' } });
+  victim.apply(login);
+  const victimId = login.json().id as string;
   const value = victim.cookies.get('gaes0') as string;
   for (const req of [
     { url: `/probe?gaes0=${value}` },
@@ -82,5 +84,10 @@ t.test('a session id in the URL, a header or the body is never read', async (t) 
     const res = await app.inject(req);
     t.equal(res.statusCode, 200);
     t.same(res.json(), { active: false, id: null, user: null, keys: [] }, 'only the Cookie header carries a session');
+  }
+  for (const payload of [{ gaes0: value }, { cookie: `gaes0=${value}`, id: victimId }]) {
+    const res = await app.inject({ method: 'POST', url: '/set', payload });
+    t.equal(res.statusCode, 200);
+    t.not(res.json().id, victimId, `a body carrying ${Object.keys(payload).join(', ')} starts a session of its own`);
   }
 });

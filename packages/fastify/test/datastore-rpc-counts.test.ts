@@ -4,7 +4,7 @@ import { freshNamespace, lookupsAndCommits, NEEDS_IN_MEMORY_EMULATOR, startDatas
 
 const { datastore, emulator } = await startDatastore(t);
 
-t.test('Datastore operations per request: the fewest possible', { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR }, async (t) => {
+t.test('Datastore operations per request: exact Lookup and Commit counts for each kind of request', { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR }, async (t) => {
   const em = emulator!;
   const { keyv, map } = countingKeyv();
   const app = await buildApp({ datastore, datastoreNamespace: freshNamespace(), cache: keyv });

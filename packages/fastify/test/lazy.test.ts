@@ -1,6 +1,6 @@
 import { KeyRing } from '@gaes/core';
 import t from 'tap';
-import { buildApp, CookieJar, SECRET_A, setCookies } from './helpers/app.ts';
+import { buildApp, CookieJar, countingKeyv, CountingStore, SECRET_A, setCookies } from './helpers/app.ts';
 
 function countingRing(): { source: { current(): KeyRing }; calls: () => number } {
   const ring = new KeyRing(SECRET_A);
@@ -16,9 +16,11 @@ function countingRing(): { source: { current(): KeyRing }; calls: () => number }
   };
 }
 
-t.test('a request that never touches the session: no decoding, no I/O, no Set-Cookie', async (t) => {
+t.test('a request that never touches a cookie-tier session: nothing opened, no store call, no Set-Cookie', async (t) => {
   const { source, calls } = countingRing();
-  const app = await buildApp({ keyring: source });
+  const cache = countingKeyv();
+  const durableStore = new CountingStore();
+  const app = await buildApp({ keyring: source, cache: cache.keyv, durableStore });
   const jar = new CookieJar();
   jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { a: 1 } }));
   t.equal(jar.size, 1);
@@ -27,6 +29,8 @@ t.test('a request that never touches the session: no decoding, no I/O, no Set-Co
   t.equal(res.statusCode, 200);
   t.same(setCookies(res), []);
   t.equal(calls(), before, 'the key ring was never asked for: nothing was opened');
+  t.same(cache.counts, { get: 0, set: 0, delete: 0 }, 'no cache call');
+  t.same(durableStore.counts, { get: 0, set: 0, delete: 0 }, 'no durable store call');
 });
 
 t.test('no cookie until the first set', async (t) => {
@@ -43,7 +47,7 @@ t.test('no cookie until the first set', async (t) => {
   t.match(res.json().id, /^\d{10}_[0-9a-f]{32}$/);
 });
 
-t.test('cookie-tier data is decoded on first access only, and an unchanged session sends no Set-Cookie', async (t) => {
+t.test('an unchanged cookie-tier session reads back on every request and sends no Set-Cookie', async (t) => {
   const app = await buildApp();
   const jar = new CookieJar();
   jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { a: 'b' } }));
@@ -67,4 +71,5 @@ t.test('saved once per request, only when something changed', async (t) => {
   jar.apply(res);
   const res2 = await app.inject({ url: '/get/k7', headers: { cookie: jar.header() } });
   t.same(res2.json(), { value: 7 });
+  t.same(setCookies(res2), [], 'a request that changes nothing saves nothing');
 });

@@ -67,9 +67,13 @@ t.test('a poisoned cache entry (another session\'s sealed value) is rejected', a
   const res = await app.inject({ url: '/get/user', headers: { cookie: a.header() } });
   t.same(res.json(), { value: null }, 'bob\'s data is not served to alice');
   t.equal(res.statusCode, 200);
+  t.match(setCookies(res)[0], /^gaes0=; Max-Age=0/, 'alice\'s cookie is cleared: the session counts as lost');
   map.set(aKey, 'garbage');
-  const res2 = await app.inject({ url: '/get/user', headers: { cookie: a.header() } });
+  const res2 = await app.inject({ url: '/state', headers: { cookie: a.header() } });
   t.equal(res2.statusCode, 200);
+  t.equal(res2.json().active, false, 'an entry that is not a sealed value opens no session');
+  t.match(setCookies(res2)[0], /^gaes0=; Max-Age=0/, 'and the cookie is cleared');
+  t.same((await app.inject({ url: '/get/user', headers: { cookie: b.header() } })).json(), { value: 'bob' }, "bob's own session is untouched");
 });
 
 t.test('routes with config.session false do not load server data until asked', async (t) => {

@@ -10,6 +10,7 @@ import { eventually } from './servers.ts';
  * call. Assertions about which tier answers use `eventually`, so a slow moment on a busy machine is no failure.
  */
 const CACHE_TIMEOUT = '500ms';
+const CACHE_TIMEOUT_MS = 500;
 
 /**
  * A client's session as the durable store alone sees it: an app with an empty cache in front of the
@@ -117,8 +118,13 @@ export function cacheFaultSuite(t: Test, server: TestServer, backend: () => Cach
     server.pause();
     try {
       for (let expected = 2; expected <= 4; expected++) {
+        const started = performance.now();
         const res = await client.request('GET', '/inc');
+        const elapsedMs = performance.now() - started;
         t.same([res.statusCode, res.json().counter], [200, expected], `request ${expected} answered from the durable store`);
+        // A liveness bound, not a benchmark: a request makes a few cache calls (about four here: read, write,
+        // delete, the ended-session check), each cut off at cacheTimeout; unbounded, it would wait for the server.
+        t.ok(elapsedMs < 10 * CACHE_TIMEOUT_MS, `request ${expected} answered in ${Math.round(elapsedMs)} ms, under 10 × cacheTimeout`);
       }
     } finally {
       server.resume();
