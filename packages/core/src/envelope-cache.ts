@@ -49,19 +49,26 @@ export class EnvelopeCache {
     return entry !== undefined && entry.ring === ring && entry.cookie === cookie ? entry : undefined;
   }
 
-  /** Remembers an opened cookie. The entry keeps its own copy of the data bytes. */
+  /**
+   * Remembers an opened cookie. The entry keeps its own copy of the cookie text and of the data bytes, never
+   * a view into the request (see {@link ownString}); its other strings (the id, the data as text) are decoded
+   * from bytes, so they are their own already.
+   */
   set(cookie: string, ring: KeyRing, envelope: SessionEnvelope, renew: boolean): void {
     const size = entrySize(cookie, envelope.data);
     if (this.#max === 0 || cookie.length < KEY_CHARS || size > this.#maxBytes / 4) return;
-    const key = cookie.slice(-KEY_CHARS);
+    const previous = this.#map.get(cookie.slice(-KEY_CHARS));
+    const own = previous?.cookie === cookie ? previous.cookie : ownString(cookie);
+    if (own === undefined) return;
     const entry: Entry = {
-      cookie,
+      cookie: own,
       ring,
       envelope: { ...envelope, data: ownCopy(envelope.data) },
       renew,
       text: envelope.data?.toString('utf8'),
     };
-    const previous = this.#map.get(key);
+    // The map key is a slice of the entry's own copy: it pins nothing the entry does not hold already.
+    const key = own.slice(-KEY_CHARS);
     if (previous !== undefined) {
       this.#bytes += size - sizeOf(previous);
       this.#map.set(key, entry);
@@ -103,6 +110,27 @@ function sizeOf(entry: Entry): number {
 /** What an entry holds: the cookie text and its data twice (as bytes and as text). */
 function entrySize(cookie: string, data: Buffer | undefined): number {
   return cookie.length + 2 * (data?.byteLength ?? 0);
+}
+
+/** Reused for copying cookie text (synchronously, so one buffer serves every cache). */
+const scratch = Buffer.allocUnsafeSlow(8192);
+
+/**
+ * A copy of `text` that holds only its own characters. A cookie value arrives as a slice of the request's
+ * Cookie header: V8 makes substrings of 13 characters or more "sliced strings" that point into their parent,
+ * so a cached slice kept the whole header alive (10,000 entries sent beside 15 KB of other cookies retained
+ * 158 MB, against 8 MB without the other cookies). `slice` and `substring` make strings that point at the
+ * parent, and concatenation a cons string that does until V8 happens to flatten it; decoding bytes makes a
+ * new flat string. Latin-1 is exact for a cookie that
+ * opened (base64url, ASCII); anything else gives `undefined` and is not cached. About 0.3 µs for a
+ * 330-character cookie on Node 24 (0.65 µs with a new Buffer each time), only when an entry is added, after
+ * a decryption that cost far more.
+ */
+function ownString(text: string): string | undefined {
+  const buffer = text.length <= scratch.byteLength ? scratch : Buffer.allocUnsafe(text.length);
+  const written = buffer.write(text, 0, 'latin1');
+  const copy = buffer.toString('latin1', 0, written);
+  return copy === text ? copy : undefined;
 }
 
 /**
