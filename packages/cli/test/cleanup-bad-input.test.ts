@@ -71,18 +71,27 @@ t.test('no project anywhere: exit 2 before any RPC', async (t) => {
   if (counts !== undefined) t.same(db.emulator?.rpcCounts(), counts, 'no RPC anywhere');
 });
 
-t.test('an unreachable Datastore (connection refused): exit 1, fast, one line', async (t) => {
+// Liveness bounds, not benchmarks: a failure must not wait out the default 10 s --connect-timeout.
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+t.test('an unreachable Datastore (connection refused): exit 1 before the default connect timeout, one line', async (t) => {
   const port = await closedPort();
+  const started = performance.now();
   const r = await runBin(BIN, [], { DATASTORE_EMULATOR_HOST: `127.0.0.1:${port}`, DATASTORE_PROJECT_ID: 'gaes-test' });
+  const elapsedMs = performance.now() - started;
   t.equal(r.code, 1);
+  t.ok(elapsedMs < DEFAULT_CONNECT_TIMEOUT_MS, `a refused connection fails at once (${Math.round(elapsedMs)} ms, process start included)`);
   t.match(r.stderr, new RegExp(`^gaes-cleanup: cannot use Datastore \\(the emulator at 127\\.0\\.0\\.1:${port} \\(project gaes-test\\)\\): connect ECONNREFUSED`));
   t.equal(r.stderr.trim().split('\n').length, 1);
 });
 
 t.test('a Datastore that never answers: the first call is bounded by --connect-timeout, exit 1', async (t) => {
   const port = await silentServer(t);
+  const started = performance.now();
   const r = await runBin(BIN, ['--connect-timeout', '300ms', '--json'], { DATASTORE_EMULATOR_HOST: `127.0.0.1:${port}`, DATASTORE_PROJECT_ID: 'gaes-test' });
+  const elapsedMs = performance.now() - started;
   t.equal(r.code, 1);
+  t.ok(elapsedMs < DEFAULT_CONNECT_TIMEOUT_MS, `gave up after --connect-timeout, not the default (${Math.round(elapsedMs)} ms, process start included)`);
   t.match(r.stderr, /^gaes-cleanup: .*(did not answer within 300 ms|Deadline exceeded|deadline)/i);
   t.match(JSON.parse(r.stdout), { status: 'error', exitCode: 1, error: { code: 'ERR_GAES_DATASTORE_UNREACHABLE' } });
 });

@@ -12,7 +12,7 @@ t.beforeEach(() => {
 
 const failure = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
 
-t.test('rpcCounts counts every method', async (t) => {
+t.test('rpcCounts has a counter for every method and counts each call', async (t) => {
   t.same(Object.keys(emulator.rpcCounts()).sort(), [...DATASTORE_METHODS].sort());
   const key = datastore.key(['Session', 'a']);
   await datastore.save({ key, data: {} });
@@ -46,11 +46,19 @@ t.test('the client retries lookups through transient faults', async (t) => {
 });
 
 t.test('a fault without a method hits the next call of any method', async (t) => {
-  emulator.injectFault({ code: 4 });
-  const error = await failure(datastore.allocateIds(datastore.key(['Session']), 1));
-  t.equal(codeOf(error), 4);
-  const [keys] = await datastore.allocateIds(datastore.key(['Session']), 1);
-  t.equal(keys.length, 1);
+  const key = datastore.key(['Session', 'any-method']);
+  const calls: Array<[string, () => Promise<unknown>]> = [
+    ['AllocateIds', () => datastore.allocateIds(datastore.key(['Session']), 1)],
+    ['Commit', () => datastore.save({ key, data: {} })],
+    ['Lookup', () => datastore.get(key)],
+    ['RunQuery', () => datastore.runQuery(datastore.createQuery('Session'))],
+  ];
+  // PERMISSION_DENIED (7): a code the client never retries, so the one fault shows.
+  for (const [method, call] of calls) {
+    emulator.injectFault({ code: 7 });
+    t.equal(codeOf(await failure(call())), 7, `${method}: the fault hits it`);
+    await t.resolves(call(), `${method}: once only`);
+  }
 });
 
 t.test('clearFaults drops pending faults', async (t) => {
