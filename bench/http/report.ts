@@ -2,7 +2,7 @@
 import type { BenchConfig } from './config.ts';
 import type { DatastoreRow } from './datastore-ops.ts';
 import type { MachineInfo } from './machine.ts';
-import type { Scenario } from './scenarios.ts';
+import { GROUPS, type GroupId, type Scenario } from './scenarios.ts';
 import { max, median, min } from './stats.ts';
 import type { WrkResult } from './wrk.ts';
 
@@ -12,6 +12,8 @@ export interface ScenarioResult {
   readonly runs: readonly WrkResult[];
   /** Distinct Cookie headers cycled (0 or 1 for most rows). */
   readonly cookies: number;
+  /** Characters of the (first) Cookie header sent, for rows that show it. */
+  readonly cookieChars?: number;
 }
 
 export interface ReportInput {
@@ -75,6 +77,36 @@ function goalCell(s: Scenario, f: RowFigures): string {
   return `≥ ${fix(goal, 2)}: ${mark(f.ratio)} req/s, ${mark(f.cpuRatio)} CPU`;
 }
 
+const TABLE_HEAD = [
+  '| scenario | req/s | ratio to bare | p99 ms | server CPU µs/req | CPU-cost ratio | goal | errors |',
+  '|---|---:|---:|---:|---:|---:|---|---:|',
+];
+
+function rowLine(r: ScenarioResult, x: RowFigures): string {
+  const range = r.runs.length > 1 ? ` (${fix(x.ratioMin, 2)}–${fix(x.ratioMax, 2)})` : '';
+  const chars = r.scenario.showCookieChars === true && r.cookieChars !== undefined && r.cookieChars > 0 ? ` — Cookie header ${int(r.cookieChars)} chars` : '';
+  return (
+    `| ${r.scenario.label}${chars} | ${int(x.reqPerSec)} | **${fix(x.ratio, 2)}**${range} | ${fix(x.p99Ms, 2)} | ${fix(x.cpuUs, 1)} | ${fix(x.cpuRatio, 2)} | ` +
+    `${goalCell(r.scenario, x)} | ${x.errors === 0 ? '0' : `⚠ ${int(x.errors)}`} |`
+  );
+}
+
+/** One table per group of rows (in the rows' order), each under its heading with its note. */
+function groupTables(results: readonly ScenarioResult[], f: ReadonlyMap<string, RowFigures>): string[] {
+  const order: GroupId[] = [];
+  for (const r of results) if (!order.includes(r.scenario.group)) order.push(r.scenario.group);
+  const lines: string[] = [];
+  for (const g of order) {
+    lines.push(`### ${GROUPS[g].title}`, '', GROUPS[g].note, '', ...TABLE_HEAD);
+    for (const r of results) {
+      const x = f.get(r.scenario.id);
+      if (r.scenario.group === g && x !== undefined) lines.push(rowLine(r, x));
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
 function datastoreSection(rows: readonly DatastoreRow[] | string | undefined): string[] {
   if (rows === undefined) return ['## Datastore operations', '', 'Skipped (`BENCH_DATASTORE=0`, or a filtered run without `datastore` in `BENCH_FILTER`).', ''];
   if (typeof rows === 'string') return ['## Datastore operations', '', `Not measured: ${rows}`, ''];
@@ -133,24 +165,14 @@ export function renderReport(input: ReportInput): string {
       'Server CPU µs/req is the server process\'s CPU time (all threads) divided by the requests served; the CPU-cost ratio ' +
       '(bare µs ÷ row µs, median of per-round ratios) is what the req/s ratio tends to on an idle machine, and moves far less ' +
       'when other work competes for the CPU. ' +
-      'Sessions hold `{ userId, counter, 200-byte string }` (≈250 B encoded) unless marked 20 KB. ' +
+      'Sessions hold `{ userId, counter, 200-byte string }` (≈250 B encoded) except in the "Session size" table. ' +
       `"many sessions" rows cycle ${int(c.sessions)} distinct session cookies, the "beyond the cookie cache" row ${int(c.sessionsBeyond)} ` +
-      '(gaes keeps up to 10,000 opened cookies by default, so that row shows the cost without cache hits).',
+      '(gaes keeps up to 10,000 opened cookies by default, so that row shows the cost without cache hits). ' +
+      'Every table\'s ratios are to the bare Fastify row of the first table.',
     '',
-    '| scenario | req/s | ratio to bare | p99 ms | server CPU µs/req | CPU-cost ratio | goal | errors |',
-    '|---|---:|---:|---:|---:|---:|---|---:|',
+    ...groupTables(input.results, f),
   );
-  for (const r of input.results) {
-    const x = f.get(r.scenario.id);
-    if (x === undefined) continue;
-    const range = r.runs.length > 1 ? ` (${fix(x.ratioMin, 2)}–${fix(x.ratioMax, 2)})` : '';
-    lines.push(
-      `| ${r.scenario.label} | ${int(x.reqPerSec)} | **${fix(x.ratio, 2)}**${range} | ${fix(x.p99Ms, 2)} | ${fix(x.cpuUs, 1)} | ${fix(x.cpuRatio, 2)} | ` +
-        `${goalCell(r.scenario, x)} | ${x.errors === 0 ? '0' : `⚠ ${int(x.errors)}`} |`,
-    );
-  }
   lines.push(
-    '',
     'Goals: "≥" rows are gaes targets (ratios to bare in the same run); "peer figure" is the ratio PERFORMANCE.md gives for that ' +
       'peer, for comparison with the peer rows measured here. @fastify/secure-session decodes its cookie in `onRequest`, so ' +
       'its "untouched" row still opens the seal. @fastify/session rows: `cookie.secure: false` (plain HTTP), connect-redis ' +

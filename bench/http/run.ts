@@ -58,6 +58,8 @@ interface Prepared {
   readonly server: RunningServer;
   readonly script: string;
   readonly cookies: number;
+  /** Characters of the (first) Cookie header the row sends; 0 without one. */
+  readonly cookieChars: number;
 }
 
 async function tasksetWorks(): Promise<boolean> {
@@ -103,7 +105,13 @@ async function prepare(
       const base = `http://127.0.0.1:${server.port}`;
       const cookies = await cookiesFor(scenario, base, config);
       await validate(scenario, base, cookies);
-      prepared.push({ scenario, server, script: writeScript(workdir, scenario.id, cookies), cookies: cookies.length });
+      prepared.push({
+        scenario,
+        server,
+        script: writeScript(workdir, scenario.id, cookies),
+        cookies: cookies.length,
+        cookieChars: cookies[0]?.length ?? 0,
+      });
     }
     log(`cookies made and routes checked for ${prepared.length} rows`);
     return { prepared, stop };
@@ -190,7 +198,12 @@ async function mainRun(config: BenchConfig, pinned: boolean, workdir: string): P
   } finally {
     await stop();
   }
-  const results: ScenarioResult[] = prepared.map((p) => ({ scenario: p.scenario, runs: runs.get(p.scenario.id) ?? [], cookies: p.cookies }));
+  const results: ScenarioResult[] = prepared.map((p) => ({
+    scenario: p.scenario,
+    runs: runs.get(p.scenario.id) ?? [],
+    cookies: p.cookies,
+    cookieChars: p.cookieChars,
+  }));
 
   let datastore: DatastoreRow[] | string | undefined;
   if (config.datastore && (config.filter.length === 0 || config.filter.includes('datastore'))) {

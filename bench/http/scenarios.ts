@@ -1,8 +1,8 @@
 /**
  * The rows of the HTTP benchmark. A *stack* is an app with one session setup; a *scenario* (a row) drives
- * one route of a stack with one kind of cookie, each row in its own server process.
+ * one route of a stack with one kind of cookie, each row in its own server process. Rows come in groups
+ * (one report table each), in report order.
  */
-
 /** The server setups (see `stacks.ts`). */
 export const STACKS = [
   'bare',
@@ -38,14 +38,46 @@ export type CookieKind =
 /** A goal for the row: a gaes target to meet, or a peer's ratio measured elsewhere (for reference). */
 export type Goal = { readonly kind: 'target'; readonly min: number } | { readonly kind: 'peer'; readonly ratio: number };
 
+/** The report's tables, in order; every row belongs to one. */
+export const GROUPS = {
+  untouched: {
+    title: 'Carrying a session cookie, session untouched',
+    note:
+      'What a request costs when it carries a cookie the route never reads. @fastify/secure-session opens its ' +
+      'cookie in `onRequest`, so its "untouched" row still decrypts.',
+  },
+  cookie: {
+    title: 'Sessions in cookies: one session read and written',
+    note: 'gaes with its defaults (a small session lives in cookies); @fastify/secure-session with a 32-byte key.',
+  },
+  server: {
+    title: 'Server-side sessions: one session read and written',
+    note: 'gaes with `cookieOnlyThreshold: 0` (all data server-side); @fastify/session with its memory store or connect-redis.',
+  },
+  many: {
+    title: 'Many sessions: distinct cookies cycled',
+    note:
+      'wrk cycles distinct session cookies (`BENCH_SESSIONS`, or `BENCH_SESSIONS_BEYOND` for the row beyond the cookie cache), ' +
+      'so no cache of opened cookies is flattered by one cookie repeated.',
+  },
+  size: {
+    title: 'Session size',
+    note: 'The "20 KB" rows hold a 20,000-byte string; gaes with `cookieOnlyThreshold: 0`.',
+  },
+} as const;
+export type GroupId = keyof typeof GROUPS;
+
 export interface Scenario {
   readonly id: string;
   /** The row label in the report. */
   readonly label: string;
+  readonly group: GroupId;
   readonly stack: StackId;
   readonly route: Route;
   readonly cookie: CookieKind;
   readonly goal?: Goal;
+  /** The report gives the length of the Cookie header the row sends. */
+  readonly showCookieChars?: boolean;
 }
 
 const none: CookieKind = { kind: 'none' };
@@ -56,34 +88,36 @@ const large: CookieKind = { kind: 'session', size: 'large', count: 'one' };
 const target = (min: number): Goal => ({ kind: 'target', min });
 const peer = (ratio: number): Goal => ({ kind: 'peer', ratio });
 
-/** Every scenario, in report order. `bare` must stay first: the ratios are to it. */
+/** Every scenario, in report order (grouped). `bare` must stay first: the ratios are to it. */
 export const SCENARIOS: readonly Scenario[] = [
-  { id: 'bare', label: 'bare Fastify (small JSON)', stack: 'bare', route: '/untouched', cookie: none },
-  { id: 'cookie-only', label: '@fastify/cookie only (100-byte cookie)', stack: 'cookie', route: '/untouched', cookie: { kind: 'plain' }, goal: peer(0.985) },
+  { id: 'bare', label: 'bare Fastify (small JSON)', group: 'untouched', stack: 'bare', route: '/untouched', cookie: none },
+  { id: 'cookie-only', label: '@fastify/cookie only (100-byte cookie)', group: 'untouched', stack: 'cookie', route: '/untouched', cookie: { kind: 'plain' }, goal: peer(0.985), showCookieChars: true },
+  { id: 'gaes-untouched', label: 'gaes untouched (cookie sent, never read)', group: 'untouched', stack: 'gaes-cookie', route: '/untouched', cookie: one, goal: target(0.98), showCookieChars: true },
+  { id: 'secure-untouched', label: '@fastify/secure-session untouched', group: 'untouched', stack: 'secure-session', route: '/untouched', cookie: one, goal: peer(0.98), showCookieChars: true },
 
-  { id: 'gaes-untouched', label: 'gaes untouched (cookie sent, never read)', stack: 'gaes-cookie', route: '/untouched', cookie: one, goal: target(0.98) },
-  { id: 'gaes-cookie-read', label: 'gaes cookie tier read', stack: 'gaes-cookie', route: '/read', cookie: one, goal: target(0.85) },
-  { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.85) },
-  { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', stack: 'gaes-cookie', route: '/read', cookie: beyond, goal: target(0.85) },
-  { id: 'gaes-cookie-write', label: 'gaes cookie tier write (counter++)', stack: 'gaes-cookie', route: '/write', cookie: one, goal: target(0.7) },
-  { id: 'gaes-memory-read', label: 'gaes server-side read, in-memory Keyv', stack: 'gaes-memory', route: '/read', cookie: one },
-  { id: 'gaes-memory-write', label: 'gaes server-side write, in-memory Keyv', stack: 'gaes-memory', route: '/write', cookie: one },
-  { id: 'gaes-redis-read', label: 'gaes server-side read, Redis', stack: 'gaes-redis', route: '/read', cookie: one, goal: target(0.4) },
-  { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
-  { id: 'gaes-redis-write', label: 'gaes server-side write, Redis', stack: 'gaes-redis', route: '/write', cookie: one },
-  { id: 'gaes-redis-large-read', label: 'gaes 20 KB session read, Redis', stack: 'gaes-redis', route: '/read', cookie: large },
-  { id: 'gaes-redis-large-write', label: 'gaes 20 KB session write, Redis', stack: 'gaes-redis', route: '/write', cookie: large },
+  { id: 'gaes-cookie-read', label: 'gaes cookie tier read', group: 'cookie', stack: 'gaes-cookie', route: '/read', cookie: one, goal: target(0.85) },
+  { id: 'gaes-cookie-write', label: 'gaes cookie tier write (counter++)', group: 'cookie', stack: 'gaes-cookie', route: '/write', cookie: one, goal: target(0.7) },
+  { id: 'secure-read', label: '@fastify/secure-session read', group: 'cookie', stack: 'secure-session', route: '/read', cookie: one, goal: peer(0.69) },
+  { id: 'secure-write', label: '@fastify/secure-session write', group: 'cookie', stack: 'secure-session', route: '/write', cookie: one, goal: peer(0.44) },
 
-  { id: 'secure-untouched', label: '@fastify/secure-session untouched', stack: 'secure-session', route: '/untouched', cookie: one, goal: peer(0.98) },
-  { id: 'secure-read', label: '@fastify/secure-session read', stack: 'secure-session', route: '/read', cookie: one, goal: peer(0.69) },
-  { id: 'secure-write', label: '@fastify/secure-session write', stack: 'secure-session', route: '/write', cookie: one, goal: peer(0.44) },
-  { id: 'fsession-memory-read', label: '@fastify/session memory store read (rolling)', stack: 'fsession-memory', route: '/read', cookie: one, goal: peer(0.36) },
-  { id: 'fsession-memory-write', label: '@fastify/session memory store write', stack: 'fsession-memory', route: '/write', cookie: one },
-  { id: 'fsession-redis-rolling-read', label: '@fastify/session + Redis read (rolling)', stack: 'fsession-redis-rolling', route: '/read', cookie: one, goal: peer(0.17) },
-  { id: 'fsession-redis-read', label: '@fastify/session + Redis read (not rolling)', stack: 'fsession-redis', route: '/read', cookie: one, goal: peer(0.24) },
-  { id: 'fsession-redis-write', label: '@fastify/session + Redis write', stack: 'fsession-redis', route: '/write', cookie: one },
-  { id: 'fsession-redis-large-read', label: '@fastify/session + Redis 20 KB read (not rolling)', stack: 'fsession-redis', route: '/read', cookie: large },
-  { id: 'fsession-redis-large-write', label: '@fastify/session + Redis 20 KB write', stack: 'fsession-redis', route: '/write', cookie: large },
+  { id: 'gaes-memory-read', label: 'gaes server-side read, in-memory Keyv', group: 'server', stack: 'gaes-memory', route: '/read', cookie: one },
+  { id: 'gaes-memory-write', label: 'gaes server-side write, in-memory Keyv', group: 'server', stack: 'gaes-memory', route: '/write', cookie: one },
+  { id: 'gaes-redis-read', label: 'gaes server-side read, Redis', group: 'server', stack: 'gaes-redis', route: '/read', cookie: one, goal: target(0.4) },
+  { id: 'gaes-redis-write', label: 'gaes server-side write, Redis', group: 'server', stack: 'gaes-redis', route: '/write', cookie: one },
+  { id: 'fsession-memory-read', label: '@fastify/session memory store read (rolling)', group: 'server', stack: 'fsession-memory', route: '/read', cookie: one, goal: peer(0.36) },
+  { id: 'fsession-memory-write', label: '@fastify/session memory store write', group: 'server', stack: 'fsession-memory', route: '/write', cookie: one },
+  { id: 'fsession-redis-rolling-read', label: '@fastify/session + Redis read (rolling)', group: 'server', stack: 'fsession-redis-rolling', route: '/read', cookie: one, goal: peer(0.17) },
+  { id: 'fsession-redis-read', label: '@fastify/session + Redis read (not rolling)', group: 'server', stack: 'fsession-redis', route: '/read', cookie: one, goal: peer(0.24) },
+  { id: 'fsession-redis-write', label: '@fastify/session + Redis write', group: 'server', stack: 'fsession-redis', route: '/write', cookie: one },
+
+  { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.85) },
+  { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: beyond, goal: target(0.85) },
+  { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', group: 'many', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
+
+  { id: 'gaes-redis-large-read', label: 'gaes 20 KB session read, Redis', group: 'size', stack: 'gaes-redis', route: '/read', cookie: large },
+  { id: 'gaes-redis-large-write', label: 'gaes 20 KB session write, Redis', group: 'size', stack: 'gaes-redis', route: '/write', cookie: large },
+  { id: 'fsession-redis-large-read', label: '@fastify/session + Redis 20 KB read (not rolling)', group: 'size', stack: 'fsession-redis', route: '/read', cookie: large },
+  { id: 'fsession-redis-large-write', label: '@fastify/session + Redis 20 KB write', group: 'size', stack: 'fsession-redis', route: '/write', cookie: large },
 ];
 
 /** The scenarios a filter selects (substrings of ids), `bare` always included and first. */
