@@ -174,8 +174,8 @@ export function renderReport(input: ReportInput): string {
   );
   lines.push(
     'Goals: "≥" rows are gaes targets (ratios to bare in the same run); "peer figure" is the ratio PERFORMANCE.md gives for that ' +
-      'peer, for comparison with the peer rows measured here. @fastify/secure-session decodes its cookie in `onRequest`, so ' +
-      'its "untouched" row still opens the seal. @fastify/session rows: `cookie.secure: false` (plain HTTP), connect-redis ' +
+      'peer, for comparison with the peer rows measured here. @fastify/secure-session and @mgcrea/fastify-session decode their ' +
+      'cookie in `onRequest`, so their "untouched" rows still open the seal. @fastify/session rows: `cookie.secure: false` (plain HTTP), connect-redis ' +
       'store; redis-server shares the load generator\'s CPU.',
     '',
   );

@@ -11,6 +11,7 @@ export const STACKS = [
   'gaes-memory',
   'gaes-redis',
   'secure-session',
+  'mgcrea-stateless',
   'fsession-memory',
   'fsession-redis-rolling',
   'fsession-redis',
@@ -43,12 +44,14 @@ export const GROUPS = {
   untouched: {
     title: 'Carrying a session cookie, session untouched',
     note:
-      'What a request costs when it carries a cookie the route never reads. @fastify/secure-session opens its ' +
-      'cookie in `onRequest`, so its "untouched" row still decrypts.',
+      'What a request costs when it carries a cookie the route never reads. @fastify/secure-session and ' +
+      '@mgcrea/fastify-session open their cookie in `onRequest`, so their "untouched" rows still decrypt.',
   },
   cookie: {
     title: 'Sessions in cookies: one session read and written',
-    note: 'gaes with its defaults (a small session lives in cookies); @fastify/secure-session with a 32-byte key.',
+    note:
+      'gaes with its defaults (a small session lives in cookies); @fastify/secure-session with a 32-byte key; ' +
+      '@mgcrea/fastify-session: stateless (no store), libsodium secretbox from @mgcrea/fastify-session-sodium-crypto, a 32-byte key.',
   },
   server: {
     title: 'Server-side sessions: one session read and written',
@@ -94,11 +97,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'cookie-only', label: '@fastify/cookie only (100-byte cookie)', group: 'untouched', stack: 'cookie', route: '/untouched', cookie: { kind: 'plain' }, goal: peer(0.985), showCookieChars: true },
   { id: 'gaes-untouched', label: 'gaes untouched (cookie sent, never read)', group: 'untouched', stack: 'gaes-cookie', route: '/untouched', cookie: one, goal: target(0.98), showCookieChars: true },
   { id: 'secure-untouched', label: '@fastify/secure-session untouched', group: 'untouched', stack: 'secure-session', route: '/untouched', cookie: one, goal: peer(0.98), showCookieChars: true },
+  { id: 'mgcrea-untouched', label: '@mgcrea/fastify-session stateless untouched', group: 'untouched', stack: 'mgcrea-stateless', route: '/untouched', cookie: one, showCookieChars: true },
 
   { id: 'gaes-cookie-read', label: 'gaes cookie tier read', group: 'cookie', stack: 'gaes-cookie', route: '/read', cookie: one, goal: target(0.85) },
   { id: 'gaes-cookie-write', label: 'gaes cookie tier write (counter++)', group: 'cookie', stack: 'gaes-cookie', route: '/write', cookie: one, goal: target(0.7) },
   { id: 'secure-read', label: '@fastify/secure-session read', group: 'cookie', stack: 'secure-session', route: '/read', cookie: one, goal: peer(0.69) },
   { id: 'secure-write', label: '@fastify/secure-session write', group: 'cookie', stack: 'secure-session', route: '/write', cookie: one, goal: peer(0.44) },
+  { id: 'mgcrea-read', label: '@mgcrea/fastify-session stateless read', group: 'cookie', stack: 'mgcrea-stateless', route: '/read', cookie: one },
+  { id: 'mgcrea-write', label: '@mgcrea/fastify-session stateless write', group: 'cookie', stack: 'mgcrea-stateless', route: '/write', cookie: one },
 
   { id: 'gaes-memory-read', label: 'gaes server-side read, in-memory Keyv', group: 'server', stack: 'gaes-memory', route: '/read', cookie: one },
   { id: 'gaes-memory-write', label: 'gaes server-side write, in-memory Keyv', group: 'server', stack: 'gaes-memory', route: '/write', cookie: one },
@@ -112,6 +118,7 @@ export const SCENARIOS: readonly Scenario[] = [
 
   { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.85) },
   { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: beyond, goal: target(0.85) },
+  { id: 'mgcrea-read-many', label: '@mgcrea/fastify-session stateless read, many sessions', group: 'many', stack: 'mgcrea-stateless', route: '/read', cookie: many },
   { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', group: 'many', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
 
   { id: 'gaes-redis-large-read', label: 'gaes 20 KB session read, Redis', group: 'size', stack: 'gaes-redis', route: '/read', cookie: large },

@@ -16,8 +16,9 @@ import type { StackId } from './scenarios.ts';
 /** Fixed secrets: the harness makes its cookies from a server, so nothing else needs to know them. */
 const SECRET = 'gaes-http-benchmark-secret-0123456789abcdef';
 const SECURE_SESSION_KEY = Buffer.from('0123456789abcdef0123456789abcdef', 'latin1');
+const MGCREA_KEY = Buffer.from('fedcba9876543210fedcba9876543210', 'latin1');
 
-/** What the routes need of a session object; gaes, secure-session and @fastify/session all have it. */
+/** What the routes need of a session object; gaes, secure-session, @mgcrea and @fastify/session all have it. */
 interface SessionLike {
   get(key: string): unknown;
   set(key: string, value: unknown): unknown;
@@ -113,6 +114,19 @@ async function fastifySession(app: FastifyInstance, stack: StackId, options: Sta
   };
 }
 
+/**
+ * @mgcrea/fastify-session stateless: the whole session sealed in the cookie with libsodium's secretbox
+ * (XSalsa20-Poly1305, `SODIUM_SECRETBOX`), a 32-byte key, no store. It opens the cookie in `onRequest`.
+ */
+async function mgcreaStateless(app: FastifyInstance): Promise<void> {
+  const { default: fastifyCookie } = await import('@fastify/cookie');
+  const { default: session } = await import('@mgcrea/fastify-session');
+  const { SODIUM_SECRETBOX } = await import('@mgcrea/fastify-session-sodium-crypto');
+  await app.register(fastifyCookie);
+  // A fresh cookie-options object: the plugin writes its default path into the one it is given.
+  await app.register(session, { key: MGCREA_KEY, crypto: SODIUM_SECRETBOX, cookie: { path: '/', httpOnly: true } });
+}
+
 /** Builds the app of `stack` with its routes (not listening yet). */
 export async function buildStack(stack: StackId, options: StackOptions): Promise<BuiltStack> {
   const { default: Fastify } = await import('fastify');
@@ -142,6 +156,10 @@ export async function buildStack(stack: StackId, options: StackOptions): Promise
       addSessionRoutes(app);
       break;
     }
+    case 'mgcrea-stateless':
+      await mgcreaStateless(app);
+      addSessionRoutes(app);
+      break;
     case 'fsession-memory':
     case 'fsession-redis-rolling':
     case 'fsession-redis':
