@@ -118,8 +118,10 @@ export const SCENARIOS: readonly Scenario[] = [
 
   { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.85) },
   { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: beyond, goal: target(0.85) },
+  { id: 'secure-read-many', label: '@fastify/secure-session read, many sessions', group: 'many', stack: 'secure-session', route: '/read', cookie: many },
   { id: 'mgcrea-read-many', label: '@mgcrea/fastify-session stateless read, many sessions', group: 'many', stack: 'mgcrea-stateless', route: '/read', cookie: many },
   { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', group: 'many', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
+  { id: 'fsession-redis-read-many', label: '@fastify/session + Redis read (not rolling), many sessions', group: 'many', stack: 'fsession-redis', route: '/read', cookie: many },
 
   { id: 'gaes-redis-large-read', label: 'gaes 20 KB session read, Redis', group: 'size', stack: 'gaes-redis', route: '/read', cookie: large },
   { id: 'gaes-redis-large-write', label: 'gaes 20 KB session write, Redis', group: 'size', stack: 'gaes-redis', route: '/write', cookie: large },
