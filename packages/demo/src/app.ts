@@ -3,6 +3,7 @@ import { encodeSessionData } from '@gaes/core';
 import gaeSessions, { type GaesSessionOptions } from '@gaes/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { renderPage } from './page.ts';
+import { demoSecret } from './secret.ts';
 
 declare module '@gaes/fastify' {
   interface SessionData {
@@ -12,12 +13,13 @@ declare module '@gaes/fastify' {
   }
 }
 
-/** A demo-only secret, so the demo starts with no configuration. Never use it in an app. */
-export const DEMO_SECRET = 'gaes-demo-secret--not-for-production--0123456789';
-
 const BALLAST_CHUNK_BYTES = 4096;
 
-/** Builds the demo app (used by `main.ts` and by the browser tests). */
+/**
+ * Builds the demo app (used by `main.ts` and by the browser tests). Without `secret` or `keyring` it seals
+ * with `SESSION_SECRET` or the built-in demo secret (see {@link demoSecret}).
+ * @throws {ConfigError} on App Engine or Cloud Run with nothing but the built-in secret.
+ */
 export async function buildDemoApp(
   sessionOptions: Partial<GaesSessionOptions> = {},
   serverOptions: FastifyServerOptions & { https?: { key: string | Buffer; cert: string | Buffer } | null } = {},
@@ -25,7 +27,7 @@ export async function buildDemoApp(
   const app = Fastify({ logger: false, trustProxy: true, ...serverOptions } as FastifyServerOptions);
   await app.register(formbody);
   const options = (
-    sessionOptions.keyring === undefined ? { secret: process.env.SESSION_SECRET ?? DEMO_SECRET, ...sessionOptions } : sessionOptions
+    sessionOptions.keyring === undefined && sessionOptions.secret === undefined ? { secret: demoSecret(process.env), ...sessionOptions } : sessionOptions
   ) as GaesSessionOptions;
   await app.register(gaeSessions, options);
   const threshold = options.cookieOnlyThreshold ?? 10_240;

@@ -1,18 +1,37 @@
+import type { AddressInfo } from 'node:net';
 import { gaesCron } from '@gaes/cli';
+import { ConfigError } from '@gaes/core';
 import { DatastoreKeyRing } from '@gaes/datastore';
 import { Datastore } from '@google-cloud/datastore';
 import type { GaesSessionOptions } from '@gaes/fastify';
-import { buildDemoApp, DEMO_SECRET } from './app.ts';
+import { buildDemoApp } from './app.ts';
+import { DEMO_SECRET, demoSecret, googleCloudPlatform } from './secret.ts';
 
 /**
  * Starts the demo. With no configuration it runs on embedded defaults: an in-memory cache and an
  * in-process Datastore emulator, so all three tiers work without a cloud account. Set
  * `GOOGLE_CLOUD_PROJECT` (and credentials) or `DATASTORE_EMULATOR_HOST` to use a real Datastore,
  * or `DEMO_NO_DATASTORE=1` for cookies + cache only.
+ *
+ * On App Engine and Cloud Run it refuses to start with the built-in demo secret: it exits at once with one
+ * line saying to set `SESSION_SECRET` (or `GAES_MASTER_SECRET`, for a key ring in Datastore).
  */
 async function main(): Promise<void> {
+  // With a master secret (and a Datastore), the cookie keys live in a Datastore key ring that
+  // `gaes-keys rotate` changes live; otherwise one session secret seals them.
+  const masterSecret = process.env.GAES_MASTER_SECRET;
+  const useKeyring = process.env.DEMO_NO_DATASTORE !== '1' && masterSecret !== undefined && masterSecret !== '';
+  let secret: string | undefined;
+  try {
+    secret = useKeyring ? undefined : demoSecret(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`gaes demo: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const port = Number(process.env.PORT ?? 8080);
-  const onGoogleCloud = process.env.GAE_SERVICE !== undefined || process.env.K_SERVICE !== undefined;
+  const onGoogleCloud = googleCloudPlatform(process.env) !== undefined;
   // Loopback unless told otherwise, or on App Engine / Cloud Run, which route to the instance.
   const host = process.env.HOST ?? (onGoogleCloud ? '0.0.0.0' : '127.0.0.1');
   let datastore: Datastore | undefined;
@@ -33,15 +52,10 @@ async function main(): Promise<void> {
     }
   }
 
-  // With a master secret, the cookie keys live in a Datastore key ring that `gaes-keys rotate` changes live.
-  const masterSecret = process.env.GAES_MASTER_SECRET;
-  const keyring =
-    datastore !== undefined && masterSecret !== undefined && masterSecret !== ''
-      ? await DatastoreKeyRing.open({ datastore, masterSecret })
-      : undefined;
+  const keyring = useKeyring && datastore !== undefined ? await DatastoreKeyRing.open({ datastore, masterSecret }) : undefined;
   const options: Partial<GaesSessionOptions> = {
     ...(datastore === undefined ? {} : { datastore }),
-    ...(keyring === undefined ? {} : { keyring }),
+    ...(keyring !== undefined ? { keyring } : secret !== undefined ? { secret } : {}),
   };
   const app = await buildDemoApp(options, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const token = process.env.GAES_CRON_TOKEN;
@@ -58,7 +72,7 @@ async function main(): Promise<void> {
     keyring?.close();
     await stopEmulator?.();
   });
-  if ((process.env.SESSION_SECRET ?? DEMO_SECRET) === DEMO_SECRET) {
+  if (secret === DEMO_SECRET) {
     app.log.warn('using the built-in demo secret: set SESSION_SECRET (32+ random bytes) for anything real');
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -67,7 +81,8 @@ async function main(): Promise<void> {
     });
   }
   await app.listen({ port, host });
-  app.log.info(`gaes demo: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/ — sessions in ${where}`);
+  const bound = (app.server.address() as AddressInfo).port; // the port given, or the one chosen for PORT=0
+  app.log.info(`gaes demo: http://${host === '0.0.0.0' ? 'localhost' : host}:${bound}/ — sessions in ${where}`);
 }
 
 await main();
