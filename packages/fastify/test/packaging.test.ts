@@ -1,5 +1,6 @@
 // The packages as users get them: build, `pnpm pack` (which rewrites `workspace:` ranges), `npm install` the
-// tarballs into a scratch project outside the workspace, and run a plain-JavaScript app there with this Node.
+// tarballs into a scratch project outside the workspace, and run a plain-JavaScript app and the CLI there
+// with this Node.
 // It downloads from the npm registry, so it runs only with CI=true or GAES_PACK_CHECK=1.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,16 @@ function exportTargets(exports: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** The installed `@gaes/<name>` has no `workspace:` range left, and every file its `exports` and `bin` name. */
+function checkManifest(t: Test, dir: string, name: string): void {
+  const pkg = installed(dir, name);
+  t.notMatch(JSON.stringify(pkg.json), /workspace:/, `@gaes/${name}: no workspace: ranges left`);
+  const bin = pkg.json['bin'];
+  const targets = [...exportTargets(pkg.json['exports']), ...(typeof bin === 'object' && bin !== null ? Object.values(bin as Record<string, string>) : [])];
+  const missing = targets.filter((target) => !existsSync(join(pkg.root, target)));
+  t.same(missing, [], `@gaes/${name}: every file its exports and bin name is in the package`);
+}
+
 /** Runs the consumer app in `dir`; its last line of output, parsed. */
 async function runApp(dir: string, mode: 'cookie' | 'datastore', env: Record<string, string> = {}): Promise<unknown> {
   const r = await run(process.execPath, ['app.mjs', mode], dir, env, 60_000);
@@ -94,10 +105,10 @@ async function check(t: Test): Promise<void> {
 
   // `pnpm test` has just built everything, so this is a no-op there; a lone run of this file packs fresh output.
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = await run(process.execPath, [tsc, '-b', 'packages/core', 'packages/datastore', 'packages/fastify'], REPO);
-  t.equal(build.code, 0, 'tsc -b builds core, datastore and fastify', { output: build.output });
+  const build = await run(process.execPath, [tsc, '-b', 'packages/core', 'packages/datastore', 'packages/fastify', 'packages/cli'], REPO);
+  t.equal(build.code, 0, 'tsc -b builds core, datastore, fastify and cli', { output: build.output });
   const tarball: Record<string, string> = {};
-  for (const name of ['core', 'datastore', 'fastify']) {
+  for (const name of ['core', 'datastore', 'fastify', 'cli']) {
     const pack = await pnpm(['pack', '--pack-destination', tarballs], join(PACKAGES, name));
     const file = readdirSync(tarballs).find((f) => f.startsWith(`gaes-${name}-`) && f.endsWith('.tgz'));
     t.ok(pack.code === 0 && file !== undefined, `pnpm pack @gaes/${name}`, { output: pack.output });
@@ -121,12 +132,7 @@ async function check(t: Test): Promise<void> {
     const { dir, install } = await project('cookie-only', ['fastify', 'core']);
     t.equal(install.code, 0, 'npm install succeeds without @gaes/datastore', { output: install.output });
     if (install.code !== 0) return;
-    for (const name of ['core', 'fastify']) {
-      const pkg = installed(dir, name);
-      t.notMatch(JSON.stringify(pkg.json), /workspace:/, `@gaes/${name}: no workspace: ranges left`);
-      const missing = exportTargets(pkg.json['exports']).filter((target) => !existsSync(join(pkg.root, target)));
-      t.same(missing, [], `@gaes/${name}: every exports target is in the package`);
-    }
+    for (const name of ['core', 'fastify']) checkManifest(t, dir, name);
     const present = HEAVY.filter((p) => existsSync(join(dir, 'node_modules', p)));
     t.same(present, [], 'nothing of the Datastore tier is installed');
     const bytes = diskBytes(join(dir, 'node_modules'));
@@ -137,14 +143,20 @@ async function check(t: Test): Promise<void> {
     t.match(missing, { error: { code: 'ERR_GAES_DATASTORE_MISSING' } }, '`datastore` set without @gaes/datastore: the typed error at registration');
   });
 
-  await t.test('with @gaes/datastore: the Datastore tier loads and stores sessions', async (t) => {
+  await t.test('with @gaes/datastore and @gaes/cli: the Datastore tier stores sessions, the commands run', async (t) => {
     const target = await startTestTarget(t);
-    const { dir, install } = await project('with-datastore', ['fastify', 'core', 'datastore']);
+    const { dir, install } = await project('with-datastore', ['fastify', 'core', 'datastore', 'cli']);
     t.equal(install.code, 0, 'npm install succeeds', { output: install.output });
     if (install.code !== 0) return;
+    for (const name of ['datastore', 'cli']) checkManifest(t, dir, name);
     const env: Record<string, string> = { GAES_DATASTORE_OPTIONS: JSON.stringify(target.clientOptions) };
     if (target.emulator === undefined) env['DATASTORE_EMULATOR_HOST'] = target.host;
     t.same(await runApp(dir, 'datastore', env), { setStatus: 200, getStatus: 200, counter: 41 }, 'a second app reads the session from Datastore');
+    const cli = installed(dir, 'cli');
+    for (const bin of ['gaes-cleanup', 'gaes-keys']) {
+      const r = await run(join(dir, 'node_modules', '.bin', bin), ['--version'], dir);
+      t.equal(r.stdout, `${String(cli.json['version'])}\n`, `${bin} --version runs`, { output: r.output });
+    }
   });
 }
 
