@@ -6,6 +6,9 @@
  * - `GET /untouched` never touches the session; `GET /read` returns `{ userId }` from it;
  *   `GET /write` increments `counter` and returns it.
  *
+ * The `cookie` stack (no session) also serves `GET /parsed`, which says how many cookies `@fastify/cookie`
+ * parsed, for the harness's check before load.
+ *
  * Libraries are imported lazily, so a stack loads only its own.
  */
 import { Buffer } from 'node:buffer';
@@ -140,6 +143,7 @@ export async function buildStack(stack: StackId, options: StackOptions): Promise
       const { default: fastifyCookie } = await import('@fastify/cookie');
       await app.register(fastifyCookie);
       app.get('/untouched', async () => ({ hello: 'world' }));
+      app.get('/parsed', async (request) => ({ cookies: Object.keys(request.cookies).length }));
       break;
     }
     case 'gaes-cookie':
