@@ -1,10 +1,10 @@
 /**
  * Makes the cookies a scenario sends (by logging in on its own server) and checks, before any load, that
- * the route really does what the row claims (reads the session, writes it, leaves it alone; for the
- * cookie-only rows, that `@fastify/cookie` parses every cookie sent).
+ * the route really does what the row claims (reads the session, writes it, leaves it alone, keeps the data
+ * in the tier it names; for the cookie-only rows, that `@fastify/cookie` parses every cookie sent).
  */
 import type { BenchConfig } from './config.ts';
-import { PLAIN_COOKIE, sessionFor } from './payload.ts';
+import { encodedBytes, PLAIN_COOKIE, sessionFor, type SessionSize } from './payload.ts';
 import type { Scenario } from './scenarios.ts';
 import { buildStack } from './stacks.ts';
 
@@ -16,7 +16,7 @@ export function cookieHeader(setCookies: readonly string[]): string {
     .join('; ');
 }
 
-async function login(base: string, size: 'small' | 'large', n: number): Promise<string> {
+async function login(base: string, size: SessionSize, n: number): Promise<string> {
   const res = await fetch(`${base}/login?size=${size}&n=${n}`, { signal: AbortSignal.timeout(10_000) });
   await res.arrayBuffer();
   const cookie = cookieHeader(res.headers.getSetCookie());
@@ -90,6 +90,22 @@ async function get(base: string, route: string, cookie: string | undefined): Pro
   return { status: res.status, body, setCookie: res.headers.getSetCookie() };
 }
 
+/**
+ * Throws unless a gaes row's data sits in the tier the row names: sealed data makes a Cookie header at least as
+ * long as the encoded data, a server-side session's cookie is a short pointer.
+ */
+function checkTier(scenario: Scenario, cookie: string, n: number): void {
+  if (scenario.tier === undefined || scenario.cookie.kind !== 'session') return;
+  const bytes = encodedBytes(sessionFor(n, scenario.cookie.size));
+  const inCookie = cookie.length >= bytes;
+  if (inCookie !== (scenario.tier === 'cookie')) {
+    throw new Error(
+      `${scenario.id}: a session of ${bytes} encoded bytes gave a ${cookie.length}-character Cookie header: ` +
+        `its data is not in the ${scenario.tier} tier the row names`,
+    );
+  }
+}
+
 /** Throws unless `@fastify/cookie` parsed as many cookies as the header holds (the cookie-only rows). */
 async function checkParsed(scenario: Scenario, base: string, cookie: string): Promise<void> {
   const r = await get(base, '/parsed', cookie);
@@ -103,14 +119,16 @@ async function checkParsed(scenario: Scenario, base: string, cookie: string): Pr
 /**
  * Throws unless the scenario's route behaves as its row says, for the first and last cookie:
  * `/untouched` answers without a Set-Cookie (for session stacks), `/read` returns the logged-in user,
- * `/write` returns an incremented counter; the cookie-only rows' cookies are all parsed.
+ * `/write` returns an incremented counter; gaes rows that name a tier keep their data there; the cookie-only
+ * rows' cookies are all parsed.
  */
 export async function validate(scenario: Scenario, base: string, cookies: readonly string[]): Promise<void> {
   const samples = cookies.length === 0 ? [undefined] : [...new Set([cookies[0], cookies[cookies.length - 1]])];
   for (const [k, cookie] of samples.entries()) {
     const n = k === 0 ? 1 : cookies.length;
-    if (cookie !== undefined && (scenario.cookie.kind === 'plain' || scenario.cookie.kind === 'gaes-like')) {
-      await checkParsed(scenario, base, cookie);
+    if (cookie !== undefined) {
+      checkTier(scenario, cookie, n);
+      if (scenario.cookie.kind === 'plain' || scenario.cookie.kind === 'gaes-like') await checkParsed(scenario, base, cookie);
     }
     const r = await get(base, scenario.route, cookie);
     const where = `${scenario.id}: GET ${scenario.route}`;

@@ -3,6 +3,8 @@
  * one route of a stack with one kind of cookie, each row in its own server process. Rows come in groups
  * (one report table each), in report order.
  */
+import type { SessionSize } from './payload.ts';
+
 /** The server setups (see `stacks.ts`). */
 export const STACKS = [
   'bare',
@@ -10,6 +12,7 @@ export const STACKS = [
   'gaes-cookie',
   'gaes-memory',
   'gaes-redis',
+  'gaes-redis-tiered',
   'secure-session',
   'mgcrea-stateless',
   'fsession-memory',
@@ -19,7 +22,7 @@ export const STACKS = [
 export type StackId = (typeof STACKS)[number];
 
 /** Stacks that need redis-server. */
-export const REDIS_STACKS: ReadonlySet<StackId> = new Set(['gaes-redis', 'fsession-redis-rolling', 'fsession-redis']);
+export const REDIS_STACKS: ReadonlySet<StackId> = new Set(['gaes-redis', 'gaes-redis-tiered', 'fsession-redis-rolling', 'fsession-redis']);
 
 /** The measured routes; every session stack serves all three (plus `/login`). */
 export type Route = '/untouched' | '/read' | '/write';
@@ -39,7 +42,7 @@ export type CookieKind =
    * `many` = `BENCH_SESSIONS` (10,000), `beyond` = `BENCH_SESSIONS_BEYOND` (50,000: more than gaes's default
    * cookie cache of 10,000 opened cookies, so most requests miss it).
    */
-  | { readonly kind: 'session'; readonly size: 'small' | 'large'; readonly count: 'one' | 'many' | 'beyond' };
+  | { readonly kind: 'session'; readonly size: SessionSize; readonly count: 'one' | 'many' | 'beyond' };
 
 /** A goal for the row: a gaes target to meet, or a peer's ratio measured elsewhere (for reference). */
 export type Goal = { readonly kind: 'target'; readonly min: number } | { readonly kind: 'peer'; readonly ratio: number };
@@ -71,7 +74,11 @@ export const GROUPS = {
   },
   size: {
     title: 'Session size',
-    note: 'The "20 KB" rows hold a 20,000-byte string; gaes with `cookieOnlyThreshold: 0`.',
+    note:
+      'Sizes are bytes of encoded session data (gaes\'s codec: a version byte and JSON; a padding string makes up the size). ' +
+      'The "20 KB" rows use `cookieOnlyThreshold: 0`; the gaes size rows use the default threshold (10,240 bytes), ' +
+      'so 100 B–8 KB sessions live in cookies and 30 KB–1 MB sessions in Redis, by size; those Redis rows set ' +
+      '`cacheTimeout: \'30s\'`, since ten queued 1 MB requests outlast the default 1 s, which gaes answers with 503s by design.',
   },
 } as const;
 export type GroupId = keyof typeof GROUPS;
@@ -85,6 +92,8 @@ export interface Scenario {
   readonly route: Route;
   readonly cookie: CookieKind;
   readonly goal?: Goal;
+  /** Where gaes keeps this row's data; the pre-load check compares the cookie's length with the data's. */
+  readonly tier?: 'cookie' | 'server';
   /** The report gives the length of the Cookie header the row sends. */
   readonly showCookieChars?: boolean;
 }
@@ -94,8 +103,29 @@ const one: CookieKind = { kind: 'session', size: 'small', count: 'one' };
 const many: CookieKind = { kind: 'session', size: 'small', count: 'many' };
 const beyond: CookieKind = { kind: 'session', size: 'small', count: 'beyond' };
 const large: CookieKind = { kind: 'session', size: 'large', count: 'one' };
+const sized = (bytes: number): CookieKind => ({ kind: 'session', size: bytes, count: 'one' });
 const target = (min: number): Goal => ({ kind: 'target', min });
 const peer = (ratio: number): Goal => ({ kind: 'peer', ratio });
+
+/** The size rows: gaes read and write at each size (ids `size-gaes-<tier>-<size>-<read|write>`). */
+function sizeRows(tier: 'cookie' | 'server', sizes: ReadonlyArray<readonly [string, string, number]>): Scenario[] {
+  const stack: StackId = tier === 'cookie' ? 'gaes-cookie' : 'gaes-redis-tiered';
+  const where = tier === 'cookie' ? 'cookie tier' : 'server-side by size, Redis';
+  return sizes.flatMap(([idPart, shown, bytes]) =>
+    (['read', 'write'] as const).map(
+      (op): Scenario => ({
+        id: `size-gaes-${tier === 'cookie' ? 'cookie' : 'redis'}-${idPart}-${op}`,
+        label: `gaes ${shown} session ${op}, ${where}`,
+        group: 'size',
+        stack,
+        route: op === 'read' ? '/read' : '/write',
+        cookie: sized(bytes),
+        tier,
+        showCookieChars: true,
+      }),
+    ),
+  );
+}
 
 /** Every scenario, in report order (grouped). `bare` must stay first: the ratios are to it. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -130,8 +160,18 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', group: 'many', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
   { id: 'fsession-redis-read-many', label: '@fastify/session + Redis read (not rolling), many sessions', group: 'many', stack: 'fsession-redis', route: '/read', cookie: many },
 
+  ...sizeRows('cookie', [
+    ['100b', '100 B', 100],
+    ['1kb', '1 KB (1,024 B)', 1024],
+    ['8kb', '8 KB (8,192 B)', 8192],
+  ]),
   { id: 'gaes-redis-large-read', label: 'gaes 20 KB session read, Redis', group: 'size', stack: 'gaes-redis', route: '/read', cookie: large },
   { id: 'gaes-redis-large-write', label: 'gaes 20 KB session write, Redis', group: 'size', stack: 'gaes-redis', route: '/write', cookie: large },
+  ...sizeRows('server', [
+    ['30kb', '30 KB', 30_000],
+    ['300kb', '300 KB', 300_000],
+    ['1mb', '1 MB', 1_000_000],
+  ]),
   { id: 'fsession-redis-large-read', label: '@fastify/session + Redis 20 KB read (not rolling)', group: 'size', stack: 'fsession-redis', route: '/read', cookie: large },
   { id: 'fsession-redis-large-write', label: '@fastify/session + Redis 20 KB write', group: 'size', stack: 'fsession-redis', route: '/write', cookie: large },
 ];
