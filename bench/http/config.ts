@@ -3,7 +3,7 @@
  *
  * | variable | default (quick) | meaning |
  * |---|---|---|
- * | `BENCH_QUICK=1` | off | a ~2.5-minute smoke run: the (quick) defaults below |
+ * | `BENCH_QUICK=1` | off | a ~5-minute smoke run of every row: the (quick) defaults below |
  * | `BENCH_DURATION` | 5 (2) | seconds of one measured run of one scenario |
  * | `BENCH_REPS` | 5 (2) | measured runs of every scenario (rounds, interleaved) |
  * | `BENCH_WARMUP` | 3 (1) | seconds of warm-up per scenario before the first round (not measured) |
