@@ -21,9 +21,13 @@ export interface SessionCookieAttributes {
 
 const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
 
-/** `; Max-Age=…; Path=…; …` for a session cookie (Max-Age omitted when `maxAgeSeconds` is undefined). */
+/**
+ * `; Max-Age=…; Path=…; …` for a session cookie (Max-Age omitted when `maxAgeSeconds` is undefined).
+ * Max-Age is rounded UP to whole seconds: a live session's cookie never gets `Max-Age=0`, which tells a
+ * browser to delete it at once (only a clearing cookie passes 0).
+ */
 export function serializeAttributes(attrs: SessionCookieAttributes, maxAgeSeconds: number | undefined): string {
-  let out = maxAgeSeconds === undefined ? '' : `; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`;
+  let out = maxAgeSeconds === undefined ? '' : `; Max-Age=${Math.max(0, Math.ceil(maxAgeSeconds))}`;
   if (attrs.domain !== undefined) out += `; Domain=${attrs.domain}`;
   out += `; Path=${attrs.path}; HttpOnly`;
   if (attrs.secure) out += '; Secure';

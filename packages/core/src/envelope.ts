@@ -12,18 +12,19 @@ import {
   type SealAlgorithm,
 } from './seal.ts';
 import { parseSessionId, SESSION_ID_LENGTH, type SessionIdInfo } from './session-id.ts';
+import { legacySessionHandle, metaBytes, readMeta, writeMeta, type SessionMeta } from './session-meta.ts';
 
 /**
- * What a session cookie carries, inside the seal:
+ * What a session cookie carries, inside the seal (layout 2, purposes `cookieV2` / `pointerV2`):
  *
- *   session id (43 ASCII bytes) | last activity (float64 ms, big-endian) | encoded data (cookie tier only)
+ *   session id (43 ASCII bytes) | session meta (see `session-meta.ts`) | encoded data (cookie tier only)
  *
- * The purpose byte of the seal says whether data follows (cookie tier) or the data lives server-side.
+ * The purpose byte of the seal says whether data follows (cookie tier) or the data lives server-side. Cookies
+ * of layout 1 (`id | last activity f64 | data`, purposes `cookie` / `pointer`) still open: their revision is
+ * 0, their creation time unknown (0) and their handle derived from the id.
  */
-export interface SessionEnvelope extends SessionIdInfo {
+export interface SessionEnvelope extends SessionIdInfo, SessionMeta {
   readonly id: string;
-  /** When the session was last saved or touched, in ms since the epoch (for the idle timeout). */
-  readonly lastActiveMs: number;
   /** Encoded session data for the cookie tier; `undefined` when the data lives server-side. */
   readonly data: Buffer | undefined;
 }
@@ -33,28 +34,29 @@ export type EnvelopeResult =
   | { readonly ok: true; readonly envelope: SessionEnvelope; readonly renew: boolean }
   | { readonly ok: false; readonly reason: OpenFailure | 'bad-id' };
 
-const FIXED_BYTES = SESSION_ID_LENGTH + 8;
+const LEGACY_FIXED_BYTES = SESSION_ID_LENGTH + 8;
 
 /** Seals an envelope into a cookie value. `data` undefined makes a pointer to server-side data. */
 export function sealEnvelope(
   ring: KeyRing,
   id: string,
-  lastActiveMs: number,
+  meta: SessionMeta,
   data: Uint8Array | undefined,
   algorithm?: SealAlgorithm,
 ): string {
-  const plaintext = Buffer.allocUnsafe(FIXED_BYTES + (data?.byteLength ?? 0));
+  const head = SESSION_ID_LENGTH + metaBytes(meta);
+  const plaintext = Buffer.allocUnsafe(head + (data?.byteLength ?? 0));
   plaintext.write(id, 0, SESSION_ID_LENGTH, 'latin1');
-  plaintext.writeDoubleBE(lastActiveMs, SESSION_ID_LENGTH);
-  if (data !== undefined) plaintext.set(data, FIXED_BYTES);
-  const purpose = data === undefined ? SealPurpose.pointer : SealPurpose.cookie;
+  writeMeta(plaintext, SESSION_ID_LENGTH, meta);
+  if (data !== undefined) plaintext.set(data, head);
+  const purpose = data === undefined ? SealPurpose.pointerV2 : SealPurpose.cookieV2;
   return sealToString(seal(ring, purpose, plaintext, undefined, algorithm));
 }
 
 /** The sealed length (in cookie characters) of an envelope whose encoded data is `dataBytes` long. */
-export function envelopeCookieLength(dataBytes: number, algorithm?: SealAlgorithm): number {
+export function envelopeCookieLength(dataBytes: number, meta: SessionMeta, algorithm?: SealAlgorithm): number {
   const nonce = algorithm === 'aes-256-gcm' ? 12 : 24;
-  return Math.ceil(((6 + nonce + 16 + FIXED_BYTES + dataBytes) * 4) / 3);
+  return Math.ceil(((6 + nonce + 16 + SESSION_ID_LENGTH + metaBytes(meta) + dataBytes) * 4) / 3);
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -64,7 +66,10 @@ function secondChar(version: number, purpose: number): number {
   return BASE64URL.charCodeAt(((version & 0x03) << 4) | (purpose >> 4));
 }
 
-const POINTER_CHARS = [SEAL_VERSION_XCHACHA, SEAL_VERSION_AES_GCM].map((v) => secondChar(v, SealPurpose.pointer));
+const POINTER_CHARS = [SEAL_VERSION_XCHACHA, SEAL_VERSION_AES_GCM].flatMap((v) => [
+  secondChar(v, SealPurpose.pointer),
+  secondChar(v, SealPurpose.pointerV2),
+]);
 
 /**
  * Whether a (joined) session cookie may point to server-side data, read from the seal header's characters
@@ -78,37 +83,34 @@ export function cookieMayBePointer(value: string): boolean {
   return POINTER_CHARS.includes(value.charCodeAt(start + 1));
 }
 
-/** Opens a cookie value made by {@link sealEnvelope}; every failure is a result, never an exception. */
+/** Opens a cookie value made by {@link sealEnvelope} (or a layout-1 cookie); every failure is a result, never an exception. */
 export function openEnvelope(ring: KeyRing, cookieValue: string): EnvelopeResult {
   const sealed = sealFromString(cookieValue);
   if (sealed === undefined) return { ok: false, reason: 'malformed' };
-  const purpose = sealed[1] === SealPurpose.pointer ? SealPurpose.pointer : SealPurpose.cookie;
+  const purpose = ENVELOPE_PURPOSES.find((p) => p === sealed[1]) ?? SealPurpose.cookieV2;
   const opened = openSeal(ring, purpose, sealed);
   if (!opened.ok) return opened;
   const { plaintext } = opened;
-  if (plaintext.byteLength < FIXED_BYTES) return { ok: false, reason: 'malformed' };
+  if (plaintext.byteLength < LEGACY_FIXED_BYTES) return { ok: false, reason: 'malformed' };
   const id = plaintext.toString('latin1', 0, SESSION_ID_LENGTH);
   const info = parseSessionId(id);
   if (info === undefined) return { ok: false, reason: 'bad-id' };
-  const data = purpose === SealPurpose.cookie ? plaintext.subarray(FIXED_BYTES) : undefined;
-  return {
-    ok: true,
-    renew: opened.renew,
-    envelope: { id, ...info, lastActiveMs: plaintext.readDoubleBE(SESSION_ID_LENGTH), data },
-  };
+  let meta: SessionMeta;
+  let dataStart: number;
+  if (purpose === SealPurpose.cookieV2 || purpose === SealPurpose.pointerV2) {
+    const read = readMeta(plaintext, SESSION_ID_LENGTH);
+    if (read === undefined) return { ok: false, reason: 'malformed' };
+    meta = read.meta;
+    dataStart = read.end;
+  } else {
+    const lastActiveMs = plaintext.readDoubleBE(SESSION_ID_LENGTH);
+    meta = { lastActiveMs, rev: 0, createdAtMs: 0, handle: legacySessionHandle(id), user: undefined, predecessor: undefined };
+    dataStart = LEGACY_FIXED_BYTES;
+  }
+  const withData = purpose === SealPurpose.cookieV2 || purpose === SealPurpose.cookie;
+  const data = withData ? plaintext.subarray(dataStart) : undefined;
+  if (!withData && dataStart !== plaintext.byteLength) return { ok: false, reason: 'malformed' };
+  return { ok: true, renew: opened.renew, envelope: { id, ...info, ...meta, data } };
 }
 
-/** Seals encoded session data for the cache or Datastore, bound to its session id. */
-export function sealStored(ring: KeyRing, id: string, data: Uint8Array, algorithm?: SealAlgorithm): Buffer {
-  return seal(ring, SealPurpose.stored, data, Buffer.from(id, 'latin1'), algorithm);
-}
-
-/** Opens a stored value; a value sealed for another session id does not open. */
-export function openStored(
-  ring: KeyRing,
-  id: string,
-  sealed: Uint8Array,
-): { readonly ok: true; readonly data: Buffer; readonly renew: boolean } | { readonly ok: false; readonly reason: OpenFailure } {
-  const opened = openSeal(ring, SealPurpose.stored, sealed, Buffer.from(id, 'latin1'));
-  return opened.ok ? { ok: true, data: opened.plaintext, renew: opened.renew } : opened;
-}
+const ENVELOPE_PURPOSES = [SealPurpose.cookieV2, SealPurpose.pointerV2, SealPurpose.cookie, SealPurpose.pointer] as const;

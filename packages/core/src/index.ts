@@ -30,12 +30,23 @@ export {
 export {
   cookieMayBePointer,
   openEnvelope,
-  openStored,
   sealEnvelope,
-  sealStored,
   type EnvelopeResult,
   type SessionEnvelope,
 } from './envelope.ts';
+export { openRecord, sealRecord, type RecordResult, type SessionRecord } from './record.ts';
+export {
+  assertUserId,
+  HANDLE_LENGTH,
+  isSessionHandle,
+  legacySessionHandle,
+  lineageTag,
+  MAX_USER_ID_BYTES,
+  newSessionHandle,
+  type SessionMeta,
+  type SessionPredecessor,
+  type SessionUser,
+} from './session-meta.ts';
 export { expiryState, needsTouch, type ExpiryRule, type ExpiryState } from './expiry.ts';
 export { EnvelopeCache } from './envelope-cache.ts';
 export {
@@ -49,4 +60,4 @@ export {
   type SessionCookieAttributes,
 } from './cookie-chunks.ts';
 export { chooseTier, DEFAULT_COOKIE_ONLY_THRESHOLD, MAX_SESSION_BYTES, type SessionTier } from './tier.ts';
-export type { SessionStore } from './store.ts';
+export { isVersionedStore, type SessionStore, type VersionedSessionStore, type VersionedValue, type VersionedWrite } from './store.ts';

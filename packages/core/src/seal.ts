@@ -27,12 +27,18 @@ export const SEAL_VERSION_AES_GCM = 2;
  * high nibble, so the second base64url character of a cookie tells the purpose without decoding.
  */
 export const SealPurpose = {
-  /** A cookie carrying the session id and its data. */
+  /** A cookie carrying the session id and its data (envelope layout 1, opened but no longer made). */
   cookie: 0x63,
-  /** A cookie carrying only the session id: the data lives server-side. */
+  /** A cookie carrying only the session id: the data lives server-side (envelope layout 1). */
   pointer: 0x50,
-  /** A value stored in the cache or Datastore, bound to its session id. */
+  /** A value stored in the cache or Datastore, bound to its session id (bare data, layout 1). */
   stored: 0x73,
+  /** A cookie carrying the session's envelope (layout 2: id, activity, revision, handle, user) and its data. */
+  cookieV2: 0x43,
+  /** A layout-2 envelope without data: the data lives server-side. */
+  pointerV2: 0x30,
+  /** A server-side session record (see `record.ts`), bound to its session id. */
+  record: 0x22,
 } as const;
 export type SealPurpose = (typeof SealPurpose)[keyof typeof SealPurpose];
 

@@ -21,9 +21,12 @@ export interface SessionIdInfo {
   readonly sslOnly: boolean;
 }
 
-/** Creates a new random session id that expires at `expiresAtMs` (rounded down to the second). */
+/**
+ * Creates a new random session id that expires at `expiresAtMs`, rounded UP to the whole second the id can
+ * hold, so rounding never makes a session shorter than asked.
+ */
 export function createSessionId(expiresAtMs: number, sslOnly: boolean): string {
-  const seconds = Math.min(Math.max(Math.floor(expiresAtMs / 1000), 0), MAX_EXPIRY_SECONDS);
+  const seconds = Math.min(Math.max(Math.ceil(expiresAtMs / 1000), 0), MAX_EXPIRY_SECONDS);
   return String(seconds).padStart(EXPIRY_DIGITS, '0') + (sslOnly ? 'S' : '_') + randomBytes(16).toString('hex');
 }
 

@@ -3,10 +3,11 @@ import { EnvelopeCache } from '../src/envelope-cache.ts';
 import { sealEnvelope, openEnvelope, type SessionEnvelope } from '../src/envelope.ts';
 import { KeyRing } from '../src/keyring.ts';
 import { createSessionId } from '../src/session-id.ts';
+import { testMeta } from './helpers/meta.ts';
 
 const ring = new KeyRing('envelope-cache-test-secret-0123456789abcdef');
 function cookie(i: number): { value: string; envelope: SessionEnvelope } {
-  const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.from(`\x01{"i":${i}}`));
+  const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), testMeta(1), Buffer.from(`\x01{"i":${i}}`));
   const opened = openEnvelope(ring, value);
   if (!opened.ok) throw new Error('unreachable');
   return { value, envelope: opened.envelope };
@@ -68,7 +69,7 @@ t.test('entries own their bytes (a pooled slice would pin its whole slab)', asyn
 t.test('bounded in bytes too: large sessions evict older entries', async (t) => {
   const cache = new EnvelopeCache(1000, 8000);
   const big = (i: number) => {
-    const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.from(`\x01{"s":"${'x'.repeat(300)}${i}"}`));
+    const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), testMeta(1), Buffer.from(`\x01{"s":"${'x'.repeat(300)}${i}"}`));
     const opened = openEnvelope(ring, value);
     if (!opened.ok) throw new Error('unreachable');
     return { value, envelope: opened.envelope };
@@ -79,7 +80,7 @@ t.test('bounded in bytes too: large sessions evict older entries', async (t) => 
   t.ok(cache.size < 20 && cache.size > 0);
   t.ok(cache.get(all[19]!.value, ring), 'the newest stays');
   t.equal(cache.get(all[0]!.value, ring), undefined, 'the oldest went');
-  const huge = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, Buffer.alloc(2000, 0x41));
+  const huge = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), testMeta(1), Buffer.alloc(2000, 0x41));
   const opened = openEnvelope(ring, huge);
   if (opened.ok) cache.set(huge, ring, opened.envelope, false);
   t.equal(cache.get(huge, ring), undefined, 'an entry over a quarter of the budget is not cached');

@@ -1,6 +1,8 @@
 import { Buffer } from 'node:buffer';
 import t from 'tap';
-import { openEnvelope, openStored, sealEnvelope, sealStored } from '../src/envelope.ts';
+import { openEnvelope, sealEnvelope } from '../src/envelope.ts';
+import { openRecord, sealRecord } from '../src/record.ts';
+import { testMeta } from './helpers/meta.ts';
 import { KeyRing } from '../src/keyring.ts';
 import { openSeal, seal, SealPurpose, sealFromString, sealToString, type SealAlgorithm } from '../src/seal.ts';
 import { createSessionId } from '../src/session-id.ts';
@@ -102,7 +104,7 @@ t.test('cookie strings: strict base64url', async (t) => {
 t.test('envelopes: cookie data and pointers open; no single-character substitution or truncation of a cookie does', async (t) => {
   const ring = new KeyRing(A);
   const id = createSessionId(Date.now() + 60_000, false);
-  const cookie = sealEnvelope(ring, id, 1234, Buffer.from('\x01{"a":1}'));
+  const cookie = sealEnvelope(ring, id, testMeta(1234), Buffer.from('\x01{"a":1}'));
   const opened = openEnvelope(ring, cookie);
   t.ok(opened.ok);
   if (opened.ok) {
@@ -110,11 +112,11 @@ t.test('envelopes: cookie data and pointers open; no single-character substituti
     t.equal(opened.envelope.lastActiveMs, 1234);
     t.equal(opened.envelope.data?.toString(), '\x01{"a":1}');
   }
-  const pointer = sealEnvelope(ring, id, 1234, undefined);
+  const pointer = sealEnvelope(ring, id, testMeta(1234), undefined);
   const p = openEnvelope(ring, pointer);
   t.ok(p.ok && p.envelope.data === undefined);
-  t.equal(pointer.charAt(1), 'V', 'pointer cookies are recognisable from their second character');
-  t.equal(cookie.charAt(1), 'W');
+  t.equal(pointer.charAt(1), 'T', 'pointer cookies are recognisable from their second character');
+  t.equal(cookie.charAt(1), 'U');
 
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ';
   let accepted = 0;
@@ -134,10 +136,10 @@ t.test('stored values are bound to their session id', async (t) => {
   const ring = new KeyRing(A);
   const id1 = createSessionId(Date.now() + 60_000, false);
   const id2 = createSessionId(Date.now() + 60_000, false);
-  const stored = sealStored(ring, id1, Buffer.from('payload'));
-  const ok = openStored(ring, id1, stored);
-  t.ok(ok.ok && ok.data.toString() === 'payload');
-  t.same(openStored(ring, id2, stored), { ok: false, reason: 'forged' });
+  const stored = sealRecord(ring, id1, { ...testMeta(1), successor: undefined, data: Buffer.from('payload') });
+  const ok = openRecord(ring, id1, stored);
+  t.ok(ok.ok && Buffer.from(ok.record.data).toString() === 'payload');
+  t.same(openRecord(ring, id2, stored), { ok: false, reason: 'forged' });
   const asCookie = sealToString(stored);
   t.notOk(openEnvelope(ring, asCookie).ok, 'a stored value is not a cookie');
 });
@@ -147,8 +149,8 @@ t.test('pointer cookies are told from cookie-tier ones without decoding, for bot
   const ring = new KeyRing(A);
   const id = createSessionId(Date.now() + 60_000, false);
   for (const algorithm of algorithms) {
-    const pointer = sealEnvelope(ring, id, 1, undefined, algorithm);
-    const withData = sealEnvelope(ring, id, 1, Buffer.from('\x01{}'), algorithm);
+    const pointer = sealEnvelope(ring, id, testMeta(1), undefined, algorithm);
+    const withData = sealEnvelope(ring, id, testMeta(1), Buffer.from('\x01{}'), algorithm);
     t.ok(cookieMayBePointer(pointer), `${algorithm} pointer`);
     t.notOk(cookieMayBePointer(withData), `${algorithm} cookie tier`);
     t.ok(cookieMayBePointer(`2.${pointer}`), 'after a chunk count');

@@ -2,12 +2,18 @@ import t from 'tap';
 import { createSessionId, expiredIdUpperBound, parseSessionId, SESSION_ID_LENGTH } from '../src/session-id.ts';
 
 t.test('ids have the original layout: 10-digit expiry, flag, 32 hex digits', async (t) => {
-  const id = createSessionId(1_764_000_000_500, false);
+  const id = createSessionId(1_764_000_000_000, false);
   t.equal(id.length, SESSION_ID_LENGTH);
   t.match(id, /^1764000000_[0-9a-f]{32}$/);
   t.match(createSessionId(5_000, true), /^0000000005S[0-9a-f]{32}$/);
   t.same(parseSessionId(id), { expiresAtMs: 1_764_000_000_000, sslOnly: false });
   t.same(parseSessionId(createSessionId(5_000, true)), { expiresAtMs: 5_000, sslOnly: true });
+});
+
+t.test('an expiry between whole seconds rounds up: a session is never shorter than its lifetime', async (t) => {
+  t.same(parseSessionId(createSessionId(1_764_000_000_001, false))?.expiresAtMs, 1_764_000_001_000);
+  t.same(parseSessionId(createSessionId(1_764_000_000_999, false))?.expiresAtMs, 1_764_000_001_000);
+  t.same(parseSessionId(createSessionId(1_764_000_001_000, false))?.expiresAtMs, 1_764_000_001_000, 'a whole second stays');
 });
 
 t.test('ids carry 128 random bits and do not repeat', async (t) => {
