@@ -45,6 +45,42 @@ export function sessionEntity(key: Key, payload: Uint8Array, expiresAtMs: number
   };
 }
 
+/** The key of session `id` as a `google.datastore.v1.Key` message. */
+export function sessionKeyProto(loc: SessionKindLocation, id: string): object {
+  const path = [{ kind: loc.kind, name: id }];
+  return loc.namespace === undefined ? { path } : { partitionId: { namespaceId: loc.namespace }, path };
+}
+
+function timestampProto(ms: number): { seconds: number; nanos: number } {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
+/**
+ * The session entity as a `google.datastore.v1.Entity` message (for Commit RPCs made directly, see
+ * `rpc.ts`): the same properties and indexing as {@link sessionEntity}.
+ */
+export function sessionEntityProto(loc: SessionKindLocation, id: string, payload: Uint8Array, expiresAtMs: number, updatedAtMs: number): object {
+  return {
+    key: sessionKeyProto(loc, id),
+    properties: {
+      [SessionProperty.payload]: {
+        blobValue: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+        excludeFromIndexes: true,
+      },
+      [SessionProperty.expiresAt]: { timestampValue: timestampProto(expiresAtMs) },
+      [SessionProperty.updatedAt]: { timestampValue: timestampProto(updatedAtMs), excludeFromIndexes: true },
+    },
+  };
+}
+
+/** The sealed payload of an entity message from a Lookup RPC, or `undefined` if it has none. */
+export function payloadOfProto(entity: unknown): Uint8Array | undefined {
+  const properties = (entity as { properties?: Record<string, { blobValue?: unknown } | undefined> } | null | undefined)?.properties;
+  const value = properties?.[SessionProperty.payload]?.blobValue;
+  return value instanceof Uint8Array ? value : undefined;
+}
+
 /** The sealed payload of a looked-up entity, or `undefined` if it has none (treated as missing). */
 export function payloadOf(entity: unknown): Uint8Array | undefined {
   const value = (entity as Record<string, unknown> | null | undefined)?.[SessionProperty.payload];

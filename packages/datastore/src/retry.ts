@@ -26,8 +26,13 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** Longest backoff (before jitter). @default 1000 */
   readonly maxDelayMs?: number;
-  /** gRPC deadline of each attempt; a slower attempt fails with DEADLINE_EXCEEDED. @default 10000 */
+  /** gRPC deadline of each attempt; a slower attempt fails with DEADLINE_EXCEEDED. @default 1500 */
   readonly attemptTimeoutMs?: number;
+  /**
+   * Longest time one call may take, all attempts and waits included: no attempt starts, and no attempt's
+   * deadline reaches, past it. So a frozen Datastore answers with a 503 within this bound. @default 3000
+   */
+  readonly totalTimeoutMs?: number;
   /**
    * gRPC codes that are retried. @default [4, 8, 10, 13, 14] (DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
    * ABORTED, INTERNAL, UNAVAILABLE). Session writes are idempotent upserts and deletes, so retrying
@@ -48,6 +53,7 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   readonly attemptTimeoutMs: number;
+  readonly totalTimeoutMs: number;
   readonly retryCodes: ReadonlySet<number>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
@@ -84,7 +90,8 @@ export function resolveRetry(input: RetryOptions = {}): RetryPolicy {
     retries: wholeNumber(input.retries ?? 3, 'retries', 0, MAX_RETRIES),
     baseDelayMs,
     maxDelayMs,
-    attemptTimeoutMs: wholeNumber(input.attemptTimeoutMs ?? 10_000, 'attemptTimeoutMs', 1, 600_000),
+    attemptTimeoutMs: wholeNumber(input.attemptTimeoutMs ?? 1500, 'attemptTimeoutMs', 1, 600_000),
+    totalTimeoutMs: wholeNumber(input.totalTimeoutMs ?? 3000, 'totalTimeoutMs', 1, 3_600_000),
     retryCodes: new Set(retryCodes),
     sleep: input.sleep ?? ((ms) => delay(ms)),
     random: input.random ?? Math.random,
@@ -100,29 +107,36 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 
 /**
  * Per-call options for the Datastore client: its own (gax) retries off, so the only retries are ours,
- * and a deadline for the attempt.
+ * and a deadline for the attempt (by default the policy's per-attempt deadline).
  */
-export function callOptions(policy: RetryPolicy): { retry: null; timeout: number } {
-  return { retry: null, timeout: policy.attemptTimeoutMs };
+export function callOptions(policy: RetryPolicy, timeoutMs = policy.attemptTimeoutMs): { retry: null; timeout: number } {
+  return { retry: null, timeout: timeoutMs };
 }
 
+/** Attempts shorter than this are not started: too little of the call's total time is left. */
+const MIN_ATTEMPT_MS = 20;
+
 /**
- * Runs `attempt` until it succeeds, fails permanently, or `1 + retries` attempts have failed.
+ * Runs `attempt` until it succeeds, fails permanently, `1 + retries` attempts have failed, or the policy's
+ * total time is used up. Each attempt gets the deadline it may use (its own, cut to what is left).
  * @throws {StoreUnavailableError} after the last transient failure, or for a failure that is not a gRPC error
  * @throws {StoreRejectedError} for a permanent refusal (or {@link DatastoreEntityTooLargeError})
  */
 export async function withRetry<T>(
   policy: RetryPolicy,
   operation: string,
-  attempt: () => Promise<T>,
+  attempt: (options: { retry: null; timeout: number }) => Promise<T>,
   payloadBytes?: number,
 ): Promise<T> {
+  const endMs = performance.now() + policy.totalTimeoutMs;
   for (let n = 1; ; n++) {
+    const leftMs = Math.floor(endMs - performance.now());
     try {
-      return await attempt();
+      return await attempt(callOptions(policy, Math.max(1, Math.min(policy.attemptTimeoutMs, leftMs))));
     } catch (err) {
       if (n > policy.retries || !isTransient(err, policy.retryCodes)) throw toStoreError(operation, err, n, payloadBytes);
       const delayMs = backoffMs(policy, n);
+      if (endMs - performance.now() - delayMs < MIN_ATTEMPT_MS) throw toStoreError(operation, err, n, payloadBytes);
       policy.onRetry?.({ operation, attempt: n, delayMs, error: err });
       await policy.sleep(delayMs);
     }

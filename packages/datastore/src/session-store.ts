@@ -1,9 +1,10 @@
-import type { SessionStore } from '@gaes/core';
+import type { VersionedSessionStore, VersionedValue, VersionedWrite } from '@gaes/core';
 import type { Datastore } from '@google-cloud/datastore';
 import { resolveLocation, type DatastoreInput, type SessionKindLocation } from './client.ts';
 import { DatastoreEntityTooLargeError } from './errors.ts';
-import { MAX_PAYLOAD_BYTES, payloadOf, sessionEntity, sessionKey } from './entity.ts';
-import { callOptions, resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { MAX_PAYLOAD_BYTES, sessionEntityProto, sessionKeyProto, payloadOfProto, sessionKey } from './entity.ts';
+import { resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { rpc } from './rpc.ts';
 
 /** Options of {@link DatastoreSessionStore}. */
 export interface DatastoreSessionStoreOptions {
@@ -13,18 +14,29 @@ export interface DatastoreSessionStoreOptions {
   readonly kind?: string | undefined;
   /** Namespace of session entities. @default the client's namespace (normally the default namespace) */
   readonly namespace?: string | undefined;
-  /** How transient failures are retried. @default 3 retries, 50 ms base, 1 s cap, full jitter */
+  /** How transient failures are retried. @default 3 retries, 50 ms base, 1 s cap, full jitter, 1.5 s an attempt, 3 s in all */
   readonly retry?: RetryOptions | undefined;
   /** The clock for `updatedAt`, in ms since the epoch. @default Date.now */
   readonly now?: (() => number) | undefined;
 }
 
+interface LookupResponse {
+  readonly found?: ReadonlyArray<{ readonly entity?: unknown; readonly version?: unknown }> | null;
+}
+interface CommitResponse {
+  readonly mutationResults?: ReadonlyArray<{ readonly version?: unknown; readonly conflictDetected?: boolean | null }> | null;
+}
+
 /**
- * The durable tier: sealed sessions in Cloud Datastore, one entity per session (see {@link SessionProperty}).
+ * The durable tier: sealed sessions in Cloud Datastore, one entity per session (see `SessionProperty`).
  *
- * Each method is one RPC per attempt (`get` → Lookup, `set` → a non-transactional Commit with one upsert,
- * `delete` → a Commit with one delete) and at most `1 + retry.retries` attempts; the client's own retries
- * are off. Upserts and deletes are idempotent, so a retry after an ambiguous failure is safe.
+ * Each method is one RPC per attempt (`get`/`read` → Lookup, `set`/`write` → a non-transactional Commit
+ * with one upsert, `delete` → a Commit with one delete) and at most `1 + retry.retries` attempts within
+ * `retry.totalTimeoutMs`; the client's own retries are off. It is a {@link VersionedSessionStore}: a write
+ * may name the entity version it was based on (Datastore's `base_version`), and Datastore refuses it when
+ * the entity changed or was deleted since — no read before the write, no transaction. Unconditional upserts
+ * and deletes are idempotent, so a retry after an ambiguous failure is safe; a conditional write retried
+ * after an ambiguous failure that in fact landed reports a conflict, which the caller resolves by reading.
  *
  * @throws {StoreUnavailableError} (503) when Datastore stays unavailable after the retries
  * @throws {StoreRejectedError} for permanent refusals, {@link DatastoreEntityTooLargeError} for oversized sessions
@@ -34,7 +46,7 @@ export interface DatastoreSessionStoreOptions {
  * await app.register(gaeSessions, { secret, durableStore: store });
  * ```
  */
-export class DatastoreSessionStore implements SessionStore {
+export class DatastoreSessionStore implements VersionedSessionStore {
   /** The client in use. */
   readonly datastore: Datastore;
   /** The kind of session entities. */
@@ -57,24 +69,48 @@ export class DatastoreSessionStore implements SessionStore {
 
   /** The sealed session `id`, or `undefined` when there is no such entity. One Lookup. */
   async get(id: string): Promise<Uint8Array | undefined> {
-    const key = sessionKey(this.#loc, id);
-    const [entity] = await withRetry(this.#retry, 'lookup', () =>
-      this.datastore.get(key, { gaxOptions: callOptions(this.#retry) }),
+    return (await this.read(id))?.value;
+  }
+
+  /** The sealed session `id` with its entity version, or `undefined`. One Lookup. */
+  async read(id: string): Promise<VersionedValue | undefined> {
+    const keys = [sessionKeyProto(this.#loc, id)];
+    const response = await withRetry(this.#retry, 'lookup', (gaxOpts) =>
+      rpc<LookupResponse>(this.datastore, 'lookup', { keys }, gaxOpts),
     );
-    return payloadOf(entity);
+    const found = response.found?.[0];
+    const value = payloadOfProto(found?.entity);
+    return value === undefined || found === undefined ? undefined : { value, version: String(found.version) };
   }
 
   /** Upserts session `id` with `value` until `expiresAtMs`. One Commit; nothing is read first. */
   async set(id: string, value: Uint8Array, expiresAtMs: number): Promise<void> {
+    await this.write(id, value, expiresAtMs);
+  }
+
+  /**
+   * Upserts session `id`, only if its entity is still at version `basedOn` when given. One Commit.
+   * @returns the new version, or `{ written: false }` when the entity changed or was deleted since `basedOn`.
+   */
+  async write(id: string, value: Uint8Array, expiresAtMs: number, basedOn?: string): Promise<VersionedWrite> {
     // Could never be stored: refuse without a round trip (nearer the limit, Datastore decides).
     if (value.byteLength > MAX_PAYLOAD_BYTES) throw new DatastoreEntityTooLargeError(value.byteLength);
-    const entity = sessionEntity(sessionKey(this.#loc, id), value, expiresAtMs, this.#now());
-    await withRetry(this.#retry, 'upsert', () => this.datastore.save(entity, callOptions(this.#retry)), value.byteLength);
+    const upsert = sessionEntityProto(this.#loc, id, value, expiresAtMs, this.#now());
+    const mutation = basedOn === undefined ? { upsert } : { upsert, baseVersion: basedOn };
+    const response = await withRetry(
+      this.#retry,
+      'upsert',
+      (gaxOpts) => rpc<CommitResponse>(this.datastore, 'commit', { mutations: [mutation] }, gaxOpts),
+      value.byteLength,
+    );
+    const result = response.mutationResults?.[0];
+    if (result?.conflictDetected === true) return { written: false };
+    return { written: true, version: String(result?.version ?? '0') };
   }
 
   /** Deletes session `id` (no error when absent). One Commit. */
   async delete(id: string): Promise<void> {
     const key = sessionKey(this.#loc, id);
-    await withRetry(this.#retry, 'delete', () => this.datastore.delete(key, callOptions(this.#retry)));
+    await withRetry(this.#retry, 'delete', (gaxOptions) => this.datastore.delete(key, gaxOptions));
   }
 }

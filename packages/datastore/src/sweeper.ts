@@ -2,7 +2,7 @@ import { ConfigError, expiredIdUpperBound, StoreRejectedError } from '@gaes/core
 import { PropertyFilter, type Key, type Query } from '@google-cloud/datastore';
 import { resolveLocation, type DatastoreInput, type SessionKindLocation } from './client.ts';
 import { sessionKey, updatedAtOf } from './entity.ts';
-import { callOptions, resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
 
 /** Most keys one Commit may delete (Datastore's mutation limit). */
 const MAX_BATCH = 500;
@@ -148,8 +148,8 @@ function kindQuery(loc: SessionKindLocation): Query {
 }
 
 async function runQuery(sweep: Sweep, query: Query): Promise<Array<Record<string | symbol, unknown>>> {
-  const [entities] = await withRetry(sweep.retry, 'query', () =>
-    sweep.loc.datastore.runQuery(query, { gaxOptions: callOptions(sweep.retry) }),
+  const [entities] = await withRetry(sweep.retry, 'query', (gaxOptions) =>
+    sweep.loc.datastore.runQuery(query, { gaxOptions }),
   );
   return entities as Array<Record<string | symbol, unknown>>;
 }
@@ -157,7 +157,7 @@ async function runQuery(sweep: Sweep, query: Query): Promise<Array<Record<string
 async function deleteKeys(sweep: Sweep, keys: readonly Key[]): Promise<void> {
   if (keys.length === 0) return;
   if (!sweep.dryRun) {
-    await withRetry(sweep.retry, 'delete', () => sweep.loc.datastore.delete([...keys], callOptions(sweep.retry)));
+    await withRetry(sweep.retry, 'delete', (gaxOptions) => sweep.loc.datastore.delete([...keys], gaxOptions));
   }
   sweep.deleted += keys.length;
 }
