@@ -7,11 +7,32 @@ import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } f
 const { datastore, emulator } = await startDatastore(t);
 const HOUR = 3_600_000;
 
-t.test('defaults: 3 retries, 50 ms base, 1 s cap, the usual transient codes', async (t) => {
+t.test('defaults: 3 retries, 50 ms base, 1 s cap, 1.5 s an attempt, 3 s in all, the usual transient codes', async (t) => {
   const p = resolveRetry();
-  t.match(p, { retries: 3, baseDelayMs: 50, maxDelayMs: 1000, attemptTimeoutMs: 10_000 });
+  t.match(p, { retries: 3, baseDelayMs: 50, maxDelayMs: 1000, attemptTimeoutMs: 1500, totalTimeoutMs: 3000 });
   t.same([...p.retryCodes].sort((a, b) => a - b), [4, 8, 10, 13, 14]);
-  t.same(callOptions(p), { retry: null, timeout: 10_000 }, 'the client library retries nothing itself');
+  t.same(callOptions(p), { retry: null, timeout: 1500 }, 'the client library retries nothing itself');
+  t.same(callOptions(p, 700), { retry: null, timeout: 700 }, 'an attempt gets what is left of the total');
+});
+
+t.test('a Datastore that answers too slowly fails the call within its total time, not after every attempt', { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR }, async (t) => {
+  const em = emulator!;
+  t.teardown(() => em.clearFaults());
+  em.setLatency(5000, 'Lookup');
+  const events: RetryEvent[] = [];
+  const store = new DatastoreSessionStore({
+    datastore,
+    namespace: freshNamespace(),
+    retry: { attemptTimeoutMs: 150, totalTimeoutMs: 400, baseDelayMs: 10, maxDelayMs: 10, onRetry: (e) => events.push(e) },
+  });
+  const started = performance.now();
+  const err = await rejection(store.get(createSessionId(Date.now() + HOUR, false)));
+  const elapsedMs = performance.now() - started;
+  t.type(err, StoreUnavailableError);
+  t.ok(events.length >= 1 && events.length <= 3, `${events.length} retries fitted in the 400 ms`);
+  // A liveness bound, not a benchmark: without the total bound this call would wait for 4 attempts of 150 ms
+  // each (and without attempt deadlines, 4 × 5 s).
+  t.ok(elapsedMs < 1500, `answered in ${Math.round(elapsedMs)} ms (total bound 400 ms)`);
 });
 
 t.test('full jitter over an exponential cap', async (t) => {

@@ -31,6 +31,24 @@ t.test('set, get and delete one session entity', async (t) => {
   t.pass('deleting a missing session is not an error');
 });
 
+t.test('conditional writes: refused once the entity changed or was deleted since the version they name', async (t) => {
+  const s = store();
+  const id = createSessionId(Date.now() + HOUR, false);
+  t.equal(await s.read(id), undefined);
+  const first = await s.write(id, bytes(10, 1), Date.now() + HOUR);
+  t.ok(first.written, 'an unconditional write');
+  if (!first.written) return;
+  const read = await s.read(id);
+  t.equal(read?.version, first.version, 'a read gives the version the write returned');
+  const second = await s.write(id, bytes(10, 2), Date.now() + HOUR, first.version);
+  t.ok(second.written, 'based on the current version: written');
+  t.same(await s.write(id, bytes(10, 3), Date.now() + HOUR, first.version), { written: false }, 'based on an older version: refused');
+  t.same(Buffer.from((await s.get(id)) ?? []), Buffer.from(bytes(10, 2)), 'and the refused value was not applied');
+  await s.delete(id);
+  if (second.written) t.same(await s.write(id, bytes(10, 4), Date.now() + HOUR, second.version), { written: false }, 'a deleted entity: refused');
+  t.equal(await s.read(id), undefined, 'still deleted');
+});
+
 t.test('the entity: key name = id, unindexed payload, indexed expiresAt, unindexed updatedAt', async (t) => {
   const namespace = freshNamespace();
   const now = Date.UTC(2030, 0, 1);
