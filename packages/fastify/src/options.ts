@@ -12,6 +12,7 @@ import {
   type SessionStore,
 } from '@gaes/core';
 import { Keyv } from 'keyv';
+import type { BreakerSettings } from './breaker.ts';
 
 /** A `Datastore` client from `@google-cloud/datastore` (typed structurally so this package does not load it). */
 export interface DatastoreLike {
@@ -25,6 +26,17 @@ export interface DatastoreRetryOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly attemptTimeoutMs?: number;
+  readonly totalTimeoutMs?: number;
+}
+
+/** Settings of the per-process circuit breakers in front of the cache and of Datastore. */
+export interface CircuitBreakerOptions {
+  /** Consecutive failures or timeouts that open a tier's circuit. @default 3 */
+  readonly failureThreshold?: number;
+  /** How long an open circuit waits before its first background probe. @default '1s' */
+  readonly openFor?: Duration;
+  /** Longest wait between probes (it doubles after each failed probe). @default '5s' */
+  readonly maxOpenFor?: Duration;
 }
 
 /** Largest encoded session the Datastore tier can hold once sealed (its 1,048,487-byte property limit less the seal's 46 bytes). */
@@ -73,6 +85,14 @@ export interface GaesSessionOptions {
   readonly cache?: Keyv;
   /** Cache calls slower than this fail (and fall through to Datastore). @default '1s' */
   readonly cacheTimeout?: Duration;
+  /**
+   * Whether every instance of the app sees the same cache: `'shared'` (Redis, Memcached), or `'process'`
+   * (an in-memory Keyv: each instance has its own). A per-process cache is not used for sessions when a
+   * durable tier is set (other instances could not see its writes); without one, it holds them, and the
+   * plugin warns at start-up that they live in one process only.
+   * @default 'process' for Keyv's in-memory stores, 'shared' otherwise
+   */
+  readonly cacheScope?: 'shared' | 'process';
   /** Prefix of cache keys. @default 'gaes:' */
   readonly cacheKeyPrefix?: string;
   /**
@@ -101,6 +121,14 @@ export interface GaesSessionOptions {
    * again (expiry is still checked on every request); 0 turns it off. @default 10000
    */
   readonly cookieCacheSize?: number;
+  /**
+   * After `regenerateId()`, how long a request still carrying the old id (one that was in flight during the
+   * login) is answered with the old id's last state, read-only, without touching cookies. 0 turns it off
+   * (the old id is refused at once). @default '10s'
+   */
+  readonly regenerateGrace?: Duration;
+  /** The circuit breakers in front of the cache and of Datastore; `false` turns them off. @default { failureThreshold: 3, openFor: '1s', maxOpenFor: '5s' } */
+  readonly circuitBreaker?: CircuitBreakerOptions | false;
   /** Makes `getCurrentSession()` work (AsyncLocalStorage); off so apps that do not use it pay nothing. @default false */
   readonly currentSession?: boolean;
   /** The clock, in ms since the epoch (for tests). @default Date.now */
@@ -117,6 +145,7 @@ export interface ResolvedOptions {
   readonly cache: Keyv;
   readonly cacheTimeoutMs: number;
   readonly cacheKeyPrefix: string;
+  readonly cacheScope: 'shared' | 'process';
   readonly durableStore: SessionStore | undefined;
   /** Datastore settings, when the durable tier is Datastore (built when the plugin registers). */
   readonly datastore:
@@ -137,6 +166,8 @@ export interface ResolvedOptions {
   };
   readonly algorithm: SealAlgorithm;
   readonly cookieCacheSize: number;
+  readonly regenerateGraceMs: number;
+  readonly circuitBreaker: BreakerSettings | undefined;
   readonly currentSession: boolean;
   readonly now: () => number;
 }
@@ -146,6 +177,23 @@ const COOKIE_PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
 const COOKIE_DOMAIN = /^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 /** The largest cookie threshold: its sealed value still fits the 64 cookie chunks a reader accepts. */
 const MAX_COOKIE_ONLY_THRESHOLD = 65_536;
+
+/** Whether a Keyv keeps its entries in this process (Keyv wraps Maps and other in-memory stores in its memory adapter). */
+function isProcessLocal(cache: Keyv): boolean {
+  return (cache.store as { constructor?: { name?: string } } | undefined)?.constructor?.name === 'KeyvMemoryAdapter';
+}
+
+function resolveBreaker(input: CircuitBreakerOptions | false | undefined): BreakerSettings | undefined {
+  if (input === false) return undefined;
+  const failureThreshold = input?.failureThreshold ?? 3;
+  if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
+    throw new ConfigError('`circuitBreaker.failureThreshold` must be a whole number of failures, at least 1');
+  }
+  const openMs = parseDuration(input?.openFor ?? '1s', '`circuitBreaker.openFor`');
+  const maxOpenMs = parseDuration(input?.maxOpenFor ?? '5s', '`circuitBreaker.maxOpenFor`');
+  if (openMs < 1 || maxOpenMs < openMs) throw new ConfigError('`circuitBreaker.openFor` must be at least 1 ms and at most `maxOpenFor`');
+  return { failureThreshold, openMs, maxOpenMs };
+}
 
 function staticKeyring(secret: Secret | readonly Secret[]): KeyRingSource {
   const ring = new KeyRing(secret);
@@ -236,21 +284,28 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
       ? undefined
       : { client: opts.datastore, kind: datastoreKind, namespace: opts.datastoreNamespace, retry: opts.datastoreRetry };
 
+  const cache = opts.cache ?? new Keyv();
+  const cacheScope = opts.cacheScope ?? (isProcessLocal(cache) ? 'process' : 'shared');
+  if (cacheScope !== 'shared' && cacheScope !== 'process') throw new ConfigError("`cacheScope` must be 'shared' or 'process'");
+
   return {
     keyring,
     lifetimeMs,
     idleTimeoutMs,
     cookieOnlyThreshold,
     maxSessionBytes,
-    cache: opts.cache ?? new Keyv(),
+    cache,
     cacheTimeoutMs: parseDuration(opts.cacheTimeout ?? '1s', '`cacheTimeout`'),
     cacheKeyPrefix: opts.cacheKeyPrefix ?? 'gaes:',
+    cacheScope,
     durableStore: noDatastore ? undefined : opts.durableStore,
     datastore,
     cookieName,
     cookie: { path, domain: c.domain, sameSite, secure, partitioned: c.partitioned ?? false },
     algorithm,
     cookieCacheSize,
+    regenerateGraceMs: parseDuration(opts.regenerateGrace ?? '10s', '`regenerateGrace`'),
+    circuitBreaker: resolveBreaker(opts.circuitBreaker),
     currentSession: opts.currentSession ?? false,
     now: opts.now ?? Date.now,
   };

@@ -1,13 +1,13 @@
 import fastifyCookie from '@fastify/cookie';
+import { cookieMayBePointer, EnvelopeCache } from '@gaes/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { currentRequest } from './current-session.ts';
-import { KeyvSessionStore } from './keyv-store.ts';
-import { loadDatastore } from './load-datastore.ts';
-import { resolveOptions, type GaesSessionOptions, type ResolvedOptions } from './options.ts';
-import { cookieMayBePointer, EnvelopeCache, type SessionStore } from '@gaes/core';
-import { Session, type SessionContext } from './session.ts';
-import { TieredStore } from './tiered-store.ts';
+import { resolveOptions, type GaesSessionOptions } from './options.ts';
+import { Session } from './session.ts';
+import type { SessionContext } from './session-context.ts';
+import { cookieSettings, warnAboutInstances } from './startup-checks.ts';
+import { buildStores } from './stores.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,28 +23,14 @@ declare module 'fastify' {
 const kSession = Symbol('gaes.session');
 type WithSlot = FastifyRequest & { [kSession]: Session | null };
 
-/** Builds the Datastore tier; `@gaes/datastore` (and the gRPC client) load only when it is configured. */
-async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>, now: () => number): Promise<SessionStore> {
-  const { DatastoreSessionStore } = await loadDatastore();
-  return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace, retry: config.retry, now });
-}
-
 async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
   const opts = resolveOptions(input);
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
-  const cache = new KeyvSessionStore(opts.cache, {
-    keyPrefix: opts.cacheKeyPrefix,
-    timeoutMs: opts.cacheTimeoutMs,
-    log: app.log,
-    now: opts.now,
-  });
-  const durable = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore, opts.now);
-  const ctx: SessionContext = {
-    opts,
-    store: new TieredStore(cache, durable, app.log),
-    envelopes: new EnvelopeCache(opts.cookieCacheSize),
-  };
-  const firstCookie = `${opts.cookieName}0`;
+  const { store, breakers } = await buildStores(opts, app.log);
+  warnAboutInstances(app, opts, store.durable !== undefined);
+  const cookies = cookieSettings(app, opts);
+  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies };
+  const [firstName, secondName] = cookies.names.map((name) => `${name}0`) as [string, string];
 
   app.decorateRequest(kSession, null);
   app.decorateRequest('session', {
@@ -60,10 +46,13 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
     });
   }
 
-  // Server-side data is fetched before the handler, once, and only when the cookie points server-side.
+  // Server-side data is fetched before the handler, once, and only when a cookie points server-side.
   app.addHook('preHandler', (request, _reply, done) => {
-    const value = (request.cookies as Record<string, string | undefined> | undefined)?.[firstCookie];
-    if (value === undefined || !cookieMayBePointer(value) || request.routeOptions.config.session === false) {
+    const jar = request.cookies as Record<string, string | undefined> | undefined;
+    const first = jar?.[firstName];
+    const second = jar?.[secondName];
+    const pointer = (first !== undefined && cookieMayBePointer(first)) || (second !== undefined && cookieMayBePointer(second));
+    if (!pointer || request.routeOptions.config.session === false) {
       done();
       return;
     }
@@ -89,6 +78,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   });
 
   app.addHook('onClose', async () => {
+    for (const breaker of breakers) breaker.close();
     await opts.keyring.close?.();
   });
 }

@@ -1,49 +1,33 @@
 import {
-  chooseTier,
-  chunkedSetCookies,
-  clearingSetCookie,
+  assertUserId,
   createSessionId,
   decodeSessionData,
   decodeSessionText,
   encodeSessionData,
-  type EnvelopeCache,
-  type KeyRing,
-  type SessionEnvelope,
-  expiryState,
+  lineageTag,
   needsTouch,
-  openEnvelope,
-  openStored,
-  parseSessionId,
-  readChunkedCookie,
-  sealEnvelope,
-  sealStored,
-  serializeAttributes,
   SessionStateError,
-  type SessionCookieAttributes,
   type SessionTier,
 } from '@gaes/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ResolvedOptions } from './options.ts';
+import { ChangeLevel, setOwn } from './changes.ts';
+import { readIncoming, type Incoming, type Presence } from './incoming.ts';
+import { saveSession } from './save.ts';
+import type { SessionContext } from './session-context.ts';
 import type { SessionData, SessionKey, SessionValueOf } from './session-data.ts';
-import type { TieredStore } from './tiered-store.ts';
-
-/** What a session needs from the plugin: resolved options and the server-side tiers. */
-export interface SessionContext {
-  readonly opts: ResolvedOptions;
-  readonly store: TieredStore;
-  /** Recently opened or issued cookies, so a repeated cookie is not decrypted again. */
-  readonly envelopes: EnvelopeCache;
-}
+import { SessionState } from './session-state.ts';
 
 type Data = Record<string, unknown>;
 
-const CLEAN = 0;
-const QUICK = 1;
-const DURABLE = 2;
+const NONE: Presence = [0, 0];
 
-function setOwn(data: Data, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(data, key, { value, enumerable: true, writable: true, configurable: true });
-  else data[key] = value;
+/** Options of {@link Session.regenerateId}. */
+export interface RegenerateOptions {
+  /**
+   * Keep the session's data under the new id (`true`), or start the new id empty (`false`: a login that must
+   * not carry anything an attacker could have planted in the anonymous session). @default true
+   */
+  readonly keepData?: boolean;
 }
 
 /**
@@ -56,30 +40,9 @@ function setOwn(data: Data, key: string, value: unknown): void {
 export class Session {
   readonly #request: FastifyRequest;
   readonly #ctx: SessionContext;
-  #read = false;
-  #present = 0;
-  #id: string | undefined;
-  #expiresAtMs = 0;
-  #sslOnly = false;
-  #lastActiveMs = 0;
-  #pending: Buffer | undefined;
-  /** The pending data as text, when the cookie cache had it. */
-  #pendingText: string | undefined;
-  #data: Data | undefined;
-  #origin: SessionTier | undefined;
-  #pointer = false;
-  #dirty = CLEAN;
-  #newCookie = false;
-  #renew = false;
-  #touch = false;
-  #clear = false;
-  #deletes: string[] = [];
-  #ended: string[] = [];
-  #bestEffortDeletes: string[] = [];
-  #saved = false;
-  #opened: { value: string; ring: KeyRing; envelope: SessionEnvelope; renew: boolean } | undefined;
-  #savedTier: SessionTier | undefined;
-  #savedCookies = 0;
+  readonly #state = new SessionState();
+  #incoming: Incoming | undefined;
+  #saved: { readonly tier: SessionTier | undefined; readonly cookies: number } | undefined;
 
   constructor(request: FastifyRequest, ctx: SessionContext) {
     this.#request = request;
@@ -88,128 +51,107 @@ export class Session {
 
   // ---- reading -----------------------------------------------------------------------------
 
-  #readCookie(): void {
-    if (this.#read) return;
-    this.#read = true;
-    const { opts } = this.#ctx;
-    const cookies = this.#request.cookies as Record<string, string | undefined> | undefined;
-    if (cookies === undefined) return;
-    const { value, present } = readChunkedCookie(cookies, opts.cookieName);
-    this.#present = present;
-    if (value === undefined) {
-      if (present > 0) this.#reject('incomplete cookie chunks');
-      return;
-    }
-    const ring = opts.keyring.current();
-    let env: SessionEnvelope;
-    let renew: boolean;
-    const hit = this.#ctx.envelopes.get(value, ring);
-    if (hit !== undefined) {
-      env = hit.envelope;
-      renew = hit.renew;
-      this.#pendingText = hit.text;
-    } else {
-      const opened = openEnvelope(ring, value);
-      if (!opened.ok) {
-        this.#reject(opened.reason);
-        return;
-      }
-      env = opened.envelope;
-      renew = opened.renew;
-      // Cached only if this response leaves the cookie as it is (see rememberCookie): a cookie that is
-      // replaced right away would never be seen again.
-      this.#opened = { value, ring, envelope: env, renew };
-    }
-    // An SSL-only session is never honoured over plain HTTP; its cookie is left alone.
-    if (env.sslOnly && this.#request.protocol !== 'https') return;
-    const now = opts.now();
-    const state = expiryState(env, opts, now);
-    if (state !== 'valid') {
-      this.#reject(state);
-      if (env.data === undefined) this.#bestEffortDeletes.push(env.id);
-      return;
-    }
-    this.#id = env.id;
-    this.#expiresAtMs = env.expiresAtMs;
-    this.#sslOnly = env.sslOnly;
-    this.#lastActiveMs = env.lastActiveMs;
-    this.#renew = renew;
-    this.#touch = needsTouch(env.lastActiveMs, opts, now);
-    if (env.data === undefined) {
-      this.#pointer = true;
-    } else {
-      this.#pending = env.data;
-      this.#origin = 'cookie';
+  #read(): void {
+    if (this.#incoming !== undefined) return;
+    const { opts, cookies, envelopes, isRevoked } = this.#ctx;
+    const nowMs = opts.now();
+    const incoming = readIncoming(this.#request.cookies as Record<string, string | undefined> | undefined, {
+      names: cookies.names,
+      ring: opts.keyring.current(),
+      envelopes,
+      rule: opts,
+      nowMs,
+      https: this.#request.protocol === 'https',
+      isRevoked,
+    });
+    this.#incoming = incoming;
+    const state = this.#state;
+    if (incoming.kind === 'rejected') {
+      this.#reject(incoming.reason);
+      if (incoming.expiredPointerId !== undefined) state.expiredIds.push(incoming.expiredPointerId);
+    } else if (incoming.kind === 'valid') {
+      state.adoptEnvelope(incoming.envelope, incoming.slot, incoming.renew, incoming.text);
+      if (incoming.loser !== undefined) state.slotsToClear.add(incoming.loser);
+      if (incoming.envelope.data !== undefined) state.touch = needsTouch(incoming.envelope.lastActiveMs, opts, nowMs);
     }
   }
 
+  get #present(): Presence {
+    const incoming = this.#incoming;
+    return incoming === undefined || incoming.kind === 'none' ? NONE : incoming.present;
+  }
+
   #reject(reason: string): void {
-    this.#clear = true;
+    this.#state.slotsToClear.add(0).add(1);
     this.#request.log.debug({ reason }, 'gaes: session cookie rejected; starting fresh');
   }
 
   #ensureData(): Data {
-    this.#readCookie();
-    if (this.#data !== undefined) return this.#data;
-    if (this.#pending !== undefined) {
+    this.#read();
+    const state = this.#state;
+    if (state.data !== undefined) return state.data;
+    if (state.pending !== undefined) {
+      const { bytes, text } = state.pending;
       try {
-        this.#data = this.#pendingText === undefined ? decodeSessionData(this.#pending) : decodeSessionText(this.#pendingText);
+        state.data = text === undefined ? decodeSessionData(bytes) : decodeSessionText(text);
       } catch {
-        this.#reset();
+        state.reset();
         this.#reject('undecodable data');
-        this.#data = {};
+        state.data = {};
       }
-      return this.#data;
+      return state.data;
     }
-    if (this.#pointer) {
+    if (state.needsLoad) {
       throw new SessionStateError(
         'this session lives server-side and is not loaded on this route (config.session is false): ' +
           'call `await request.session.load()` first',
       );
     }
-    this.#data = {};
-    return this.#data;
-  }
-
-  #reset(): void {
-    this.#id = undefined;
-    this.#pending = undefined;
-    this.#pendingText = undefined;
-    this.#pointer = false;
-    this.#origin = undefined;
-    this.#renew = false;
-    this.#touch = false;
-    this.#dirty = CLEAN;
-    this.#newCookie = false;
+    state.data = {};
+    return state.data;
   }
 
   /**
    * Loads server-side data (done for you before the handler unless the route sets `config.session: false`).
-   * A session missing from every tier becomes a fresh, inactive one: its id is never reused.
+   * A session missing from every tier becomes a fresh, inactive one: its id is never reused. The idle timeout
+   * of a server-side session is judged here, from its server-side record.
    * @throws {StoreUnavailableError} when the stores cannot answer (the request fails with 503).
    */
   async load(): Promise<void> {
-    this.#readCookie();
-    if (!this.#pointer || this.#data !== undefined) return;
-    const id = this.#id as string;
-    const found = await this.#ctx.store.get(id);
-    if (!this.#pointer || this.#id !== id) return; // changed meanwhile (e.g. terminate)
-    const opened = found === undefined ? undefined : openStored(this.#ctx.opts.keyring.current(), id, found.value);
-    if (found === undefined || opened === undefined || !opened.ok) {
-      this.#request.log.debug({ reason: found === undefined ? 'missing' : 'unreadable' }, 'gaes: server-side session lost');
-      this.#reset();
-      this.#clear = true;
+    this.#read();
+    const state = this.#state;
+    if (!state.needsLoad || state.data !== undefined) return;
+    const id = state.id as string;
+    const cookieActiveMs = state.meta.lastActiveMs;
+    const found = await this.#ctx.store.load(id, state.meta.rev);
+    if (!state.needsLoad || state.id !== id) return; // changed meanwhile (e.g. terminate)
+    const { opts } = this.#ctx;
+    const nowMs = opts.now();
+    const successor = found === undefined || found === 'unreadable' ? undefined : found.record.successor;
+    if (found === undefined || found === 'unreadable' || (successor !== undefined && !(nowMs < successor.untilMs))) {
+      this.#request.log.debug({ reason: found === 'unreadable' ? 'unreadable' : found === undefined ? 'missing' : 'replaced' }, 'gaes: server-side session lost');
+      state.reset();
+      state.slotsToClear.add(0).add(1);
       return;
     }
+    const { record } = found;
+    const lastActiveMs = Number.isNaN(record.lastActiveMs) ? cookieActiveMs : record.lastActiveMs;
+    if (opts.idleTimeoutMs > 0 && !(nowMs < lastActiveMs + opts.idleTimeoutMs)) {
+      state.reset();
+      this.#reject('idle');
+      state.expiredIds.push(id);
+      return;
+    }
+    let data: Data;
     try {
-      this.#data = decodeSessionData(opened.data);
+      data = decodeSessionData(record.data);
     } catch {
-      this.#reset();
+      state.reset();
       this.#reject('undecodable data');
       return;
     }
-    this.#pointer = false;
-    this.#origin = found.tier;
+    state.adoptRecord(record, data, found.tier, found.version, lastActiveMs);
+    state.touch = successor === undefined && needsTouch(lastActiveMs, opts, nowMs);
   }
 
   // ---- data --------------------------------------------------------------------------------
@@ -222,21 +164,22 @@ export class Session {
 
   /** Stores `value` under `key`, starting a session if none is active. Saved durably. */
   set<K extends SessionKey>(key: K, value: SessionValueOf<K>): this {
-    this.#write(key, value, DURABLE);
+    this.#write(key, value, ChangeLevel.durable);
     return this;
   }
 
   /** Like {@link set}, but the change goes to the cache only (no Datastore write) unless another change is durable. */
   setQuick<K extends SessionKey>(key: K, value: SessionValueOf<K>): this {
-    this.#write(key, value, QUICK);
+    this.#write(key, value, ChangeLevel.quick);
     return this;
   }
 
-  #write(key: string, value: unknown, level: number): void {
-    const data = this.#ensureData();
-    if (this.#id === undefined) this.#startNew(false);
-    setOwn(this.#data ?? data, key, value);
-    if (this.#dirty < level) this.#dirty = level;
+  #write(key: string, value: unknown, level: ChangeLevel): void {
+    this.#ensureData();
+    const state = this.#state;
+    if (state.id === undefined) state.startNew(this.#ctx.opts.now(), this.#ctx.opts.lifetimeMs, false);
+    setOwn(state.data as Data, key, value);
+    state.changes.touch(key, level);
   }
 
   /** Whether `key` is set. */
@@ -249,35 +192,36 @@ export class Session {
     const data = this.#ensureData();
     if (!Object.hasOwn(data, key)) return false;
     delete data[key];
-    this.#dirty = DURABLE;
+    this.#state.changes.touch(key, ChangeLevel.durable);
     return true;
   }
 
   /** Removes `key` and returns its value (or `undefined`). */
   pop<K extends SessionKey>(key: K): SessionValueOf<K> | undefined {
-    return this.#pop(key, DURABLE);
+    return this.#pop(key, ChangeLevel.durable);
   }
 
   /** Like {@link pop}, but the change goes to the cache only unless another change is durable. */
   popQuick<K extends SessionKey>(key: K): SessionValueOf<K> | undefined {
-    return this.#pop(key, QUICK);
+    return this.#pop(key, ChangeLevel.quick);
   }
 
-  #pop<K extends SessionKey>(key: K, level: number): SessionValueOf<K> | undefined {
+  #pop<K extends SessionKey>(key: K, level: ChangeLevel): SessionValueOf<K> | undefined {
     const data = this.#ensureData();
     if (!Object.hasOwn(data, key)) return undefined;
     const value = data[key];
     delete data[key];
-    if (this.#dirty < level) this.#dirty = level;
+    this.#state.changes.touch(key, level);
     return value as SessionValueOf<K>;
   }
 
   /** Removes every key of an active session (the session stays active). */
   clear(): void {
     this.#ensureData();
-    if (this.#id === undefined) return;
-    this.#data = {};
-    this.#dirty = DURABLE;
+    const state = this.#state;
+    if (state.id === undefined) return;
+    state.data = {};
+    state.changes.clear();
   }
 
   /** The keys set in this session. */
@@ -294,26 +238,60 @@ export class Session {
 
   /** Whether a session is active (has an id). */
   isActive(): boolean {
-    this.#readCookie();
-    return this.#id !== undefined;
+    this.#read();
+    return this.#state.id !== undefined;
   }
 
   /** The session id, or `undefined` when inactive. */
   get id(): string | undefined {
-    this.#readCookie();
-    return this.#id;
+    this.#read();
+    return this.#state.id;
   }
 
   /** When the session expires (absolute lifetime), or `undefined` when inactive. */
   get expiresAt(): Date | undefined {
-    this.#readCookie();
-    return this.#id === undefined ? undefined : new Date(this.#expiresAtMs);
+    this.#read();
+    return this.#state.id === undefined ? undefined : new Date(this.#state.expiresAtMs);
   }
 
   /** Whether the session may only be used over HTTPS. */
   isSslOnly(): boolean {
-    this.#readCookie();
-    return this.#id !== undefined && this.#sslOnly;
+    this.#read();
+    return this.#state.id !== undefined && this.#state.sslOnly;
+  }
+
+  /**
+   * An opaque, stable, non-secret name of this session (the same for its whole life, across `regenerateId()`),
+   * safe to show and to send back in a form: it is never the session id and opens or forges nothing. Use it
+   * with `app.gaes.endSession(userId, handle)`. `undefined` when no session is active.
+   */
+  get handle(): string | undefined {
+    this.#read();
+    return this.#state.id === undefined ? undefined : this.#state.meta.handle;
+  }
+
+  /** The user this session is bound to by {@link setUser}, or `undefined` for an anonymous session. */
+  get userId(): string | undefined {
+    this.#read();
+    return this.#state.id === undefined ? undefined : this.#state.meta.user?.id;
+  }
+
+  /**
+   * Binds the session to a user (typically right after `regenerateId()` at login), so it is listed by
+   * `app.gaes.listSessions(userId)` and ended by `endSession`/`endAllSessions`. Starts a session if none is active.
+   * @throws {ConfigError} for an empty user id or one over 255 UTF-8 bytes.
+   */
+  setUser(userId: string): this {
+    assertUserId(userId);
+    this.#ensureData();
+    const state = this.#state;
+    const nowMs = this.#ctx.opts.now();
+    if (state.id === undefined) state.startNew(nowMs, this.#ctx.opts.lifetimeMs, false);
+    if (state.meta.user?.id === userId) return this;
+    state.meta.user = { id: userId, seenAtMs: nowMs };
+    state.userChanged = true;
+    state.changes.raise(ChangeLevel.durable);
+    return this;
   }
 
   /**
@@ -322,81 +300,94 @@ export class Session {
    * @throws {SessionStateError} for an SSL-only session on a plain-HTTP request.
    */
   start(options: { sslOnly?: boolean } = {}): this {
-    this.#readCookie();
+    this.#read();
     const sslOnly = options.sslOnly === true;
     if (sslOnly && this.#request.protocol !== 'https') {
       throw new SessionStateError('an SSL-only session can only start on an HTTPS request (check `trustProxy`)');
     }
-    this.#dropServerCopy();
-    this.#reset();
-    this.#startNew(sslOnly);
-    this.#dirty = DURABLE;
+    const state = this.#state;
+    const nowMs = this.#ctx.opts.now();
+    state.endCurrent(nowMs);
+    state.reset();
+    state.startNew(nowMs, this.#ctx.opts.lifetimeMs, sslOnly);
+    state.changes.raise(ChangeLevel.durable);
     return this;
   }
 
   /** Ends the session: deletes its server-side copy and clears every session cookie. */
   terminate(): void {
-    this.#readCookie();
-    this.#dropServerCopy();
-    this.#reset();
-    this.#data = {};
-    this.#clear = true;
+    this.#read();
+    const state = this.#state;
+    state.endCurrent(this.#ctx.opts.now());
+    state.reset();
+    state.data = {};
+    state.slotsToClear.add(0).add(1);
   }
 
   /**
-   * Gives the session a new id and keeps its data and expiry (call it on login to prevent fixation).
-   * The old server-side copy is deleted. Does nothing on an inactive session.
+   * Gives the session a new id and keeps its expiry (call it on login to prevent fixation). For
+   * `regenerateGrace` (default 10 s) a request still carrying the old id is answered with the old id's last
+   * state, read-only, and sets no cookie; after that, or after `terminate()`, the old id is refused.
+   * The new id is written to the other cookie slot, so an in-flight request that re-sets the old cookie
+   * cannot replace the new one. Does nothing on an inactive session.
    */
-  regenerateId(): this {
-    this.#ensureData();
-    if (this.#id === undefined) return this;
-    this.#dropServerCopy();
-    this.#id = createSessionId(this.#expiresAtMs, this.#sslOnly);
-    this.#origin = undefined;
-    this.#newCookie = true;
-    this.#dirty = DURABLE;
+  regenerateId(options: RegenerateOptions = {}): this {
+    const current = this.#ensureData();
+    const state = this.#state;
+    const oldId = state.id;
+    if (oldId === undefined) return this;
+    if (state.readOnly) {
+      this.#request.log.debug({ id: oldId }, 'gaes: regenerateId on a replaced session id ignored (grace period)');
+      return this;
+    }
+    const { opts } = this.#ctx;
+    const nowMs = opts.now();
+    const newId = createSessionId(state.expiresAtMs, state.sslOnly);
+    const inheritedPredecessor = state.meta.predecessor;
+    if (inheritedPredecessor?.id !== undefined && inheritedPredecessor.untilMs > nowMs) state.idsToEnd.push(inheritedPredecessor.id);
+    let predecessorId: string | undefined;
+    let untilMs = 0;
+    if (state.fromServer && opts.regenerateGraceMs > 0) {
+      untilMs = Math.ceil((nowMs + opts.regenerateGraceMs) / 1000) * 1000;
+      predecessorId = oldId;
+      state.superseded = {
+        id: oldId,
+        record: {
+          ...state.meta,
+          rev: (state.base?.rev ?? 0) + 1,
+          successor: { id: newId, untilMs },
+          data: encodeSessionData(current),
+        },
+      };
+    } else if (state.fromServer) {
+      state.idsToEnd.push(oldId);
+    }
+    state.id = newId;
+    state.meta.predecessor = { tag: lineageTag(oldId), id: predecessorId, untilMs };
+    state.meta.rev = 0;
+    state.origin = undefined;
+    state.base = undefined;
+    state.cookieChanged = true;
+    if (options.keepData === false) {
+      state.data = {};
+      state.changes.clear();
+    }
+    state.changes.raise(ChangeLevel.durable);
+    state.slotsToClear.add(state.slot);
+    state.slot = state.slot === 0 ? 1 : 0;
     return this;
   }
 
   /** Where the session's data lives: `'cookie'`, `'cache'`, `'datastore'`, or `undefined` (inactive or not loaded). */
   get tier(): SessionTier | undefined {
-    this.#readCookie();
-    return this.#savedTier ?? this.#origin;
+    this.#read();
+    return this.#saved !== undefined ? this.#saved.tier : this.#state.origin;
   }
 
   /** How many cookies carried the session on this request (after saving: how many carry it now). */
   get cookieCount(): number {
-    this.#readCookie();
-    return this.#saved ? this.#savedCookies : this.#present;
-  }
-
-  /** Whether this request's session data came from (or, not yet loaded, lives in) a server-side store. */
-  #fromServer(): boolean {
-    return this.#pointer || this.#origin === 'cache' || this.#origin === 'datastore';
-  }
-
-  /** Whether the active session's cookie (and maybe its data) must be written. */
-  #mustWrite(): boolean {
-    return this.#dirty !== CLEAN || this.#newCookie || this.#renew || this.#touch;
-  }
-
-  #dropServerCopy(): void {
-    if (this.#id !== undefined && this.#fromServer()) this.#ended.push(this.#id);
-  }
-
-  #startNew(sslOnly: boolean): void {
-    const { opts } = this.#ctx;
-    const now = opts.now();
-    this.#id = createSessionId(now + opts.lifetimeMs, sslOnly);
-    this.#expiresAtMs = parseSessionId(this.#id)?.expiresAtMs ?? now + opts.lifetimeMs;
-    this.#sslOnly = sslOnly;
-    this.#lastActiveMs = now;
-    this.#data = {};
-    this.#pending = undefined;
-    this.#pendingText = undefined;
-    this.#pointer = false;
-    this.#origin = undefined;
-    this.#newCookie = true;
+    this.#read();
+    return this.#saved !== undefined ? this.#saved.cookies : this.#present[this.#state.slot];
   }
 
   // ---- saving ------------------------------------------------------------------------------
@@ -406,104 +397,36 @@ export class Session {
    * decrypt is cached, so the browser's next request with it skips decryption.
    */
   rememberCookie(): void {
-    const opened = this.#opened;
-    if (opened === undefined || this.#id === undefined) return;
-    this.#opened = undefined;
-    this.#ctx.envelopes.set(opened.value, opened.ring, opened.envelope, opened.renew);
+    const incoming = this.#incoming;
+    if (incoming?.kind !== 'valid' || incoming.opened === undefined || this.#state.id === undefined) return;
+    const { value, ring, envelope, renew } = incoming.opened;
+    this.#ctx.envelopes.set(value, ring, envelope, renew);
   }
 
   /** @internal Whether {@link save} has anything to do (checked synchronously on every response). */
   needsSave(): boolean {
-    if (this.#saved || !this.#read) return false;
-    if (this.#deletes.length > 0 || this.#ended.length > 0 || this.#bestEffortDeletes.length > 0) return true;
-    if (this.#id === undefined) return this.#clear && this.#present > 0;
-    return this.#mustWrite();
+    if (this.#saved !== undefined || this.#incoming === undefined) return false;
+    const state = this.#state;
+    if (state.idsToEnd.length > 0 || state.idsMovedToCookies.length > 0 || state.expiredIds.length > 0 || state.superseded !== undefined) {
+      return true;
+    }
+    const present = this.#present;
+    const clears = (state.slotsToClear.has(0) && present[0] > 0) || (state.slotsToClear.has(1) && present[1] > 0);
+    if (state.id === undefined) return clears;
+    if (state.readOnly) {
+      if (state.changes.level !== ChangeLevel.none) this.#request.log.debug({ id: state.id }, 'gaes: changes to a replaced session id dropped (grace period)');
+      return false;
+    }
+    return state.mustWrite || clears;
   }
 
   /** @internal Saves once per request; called by the plugin's `onSend` hook. */
   async save(reply: FastifyReply): Promise<void> {
-    if (this.#saved || !this.#read) return;
-    this.#saved = true;
-    const headers = await this.#saveToStores();
-    for (const h of headers) reply.header('set-cookie', h);
-  }
-
-  async #saveToStores(): Promise<string[]> {
-    const { opts, store } = this.#ctx;
-    const attrs = this.#attributes();
-    const headers: string[] = [];
-    const id = this.#id;
-    if (id === undefined) {
-      await this.#runDeletes();
-      if (this.#clear) for (let i = 0; i < this.#present; i++) headers.push(clearingSetCookie(`${opts.cookieName}${i}`, attrs));
-      this.#savedCookies = 0;
-      return headers;
-    }
-    if (!this.#mustWrite()) {
-      await this.#runDeletes();
-      this.#savedCookies = this.#present;
-      return headers;
-    }
-    const now = opts.now();
-    const ring = opts.keyring.current();
-    const maxAge = (this.#expiresAtMs - now) / 1000;
-    const attributes = serializeAttributes(attrs, maxAge);
-    let cookieValue: string | undefined;
-    if (this.#dirty === CLEAN && !this.#newCookie) {
-      // Only the cookie needs renewing (new key or idle touch): re-seal it with the bytes it carried
-      // (or as a pointer again), without encoding the data or writing any store.
-      cookieValue = sealEnvelope(ring, id, now, this.#pending, opts.algorithm);
-    } else {
-      const bytes = encodeSessionData(this.#data ?? {});
-      const tier = chooseTier(bytes.byteLength, opts.cookieOnlyThreshold, opts.maxSessionBytes);
-      if (tier === 'cookie') {
-        cookieValue = sealEnvelope(ring, id, now, bytes, opts.algorithm);
-        if (this.#fromServer()) this.#deletes.push(id);
-        this.#savedTier = 'cookie';
-      } else {
-        const durable = this.#dirty === DURABLE;
-        const existing = !this.#newCookie && this.#fromServer();
-        try {
-          this.#savedTier = await store.set(id, sealStored(ring, id, bytes, opts.algorithm), this.#expiresAtMs, durable, existing);
-        } catch (err) {
-          if ((err as { code?: unknown }).code !== 'ERR_GAES_SESSION_ENDED') throw err;
-          // Another request ended this session while this one ran: its changes are dropped with it.
-          this.#request.log.debug({ id }, 'gaes: session ended by a concurrent request; changes dropped');
-          this.#reset();
-          this.#savedTier = undefined;
-          this.#clear = true;
-          return this.#saveToStores();
-        }
-        if (this.#newCookie || this.#origin === 'cookie' || this.#renew || this.#touch) {
-          cookieValue = sealEnvelope(ring, id, now, undefined, opts.algorithm);
-        }
-      }
-    }
-    await this.#runDeletes();
-    if (cookieValue === undefined) {
-      this.#savedCookies = this.#present;
-      return headers;
-    }
-    headers.push(...chunkedSetCookies(opts.cookieName, cookieValue, attributes));
-    this.#savedCookies = headers.length;
-    for (let i = headers.length; i < this.#present; i++) headers.push(clearingSetCookie(`${opts.cookieName}${i}`, attrs));
-    return headers;
-  }
-
-  async #runDeletes(): Promise<void> {
-    if (this.#deletes.length === 0 && this.#ended.length === 0 && this.#bestEffortDeletes.length === 0) return;
-    const { store } = this.#ctx;
-    for (const id of this.#ended) await store.end(id);
-    for (const id of this.#bestEffortDeletes) {
-      await store.delete(id).catch((err: unknown) => this.#request.log.warn({ err }, 'gaes: could not delete an expired session'));
-    }
-    for (const id of this.#deletes) await store.delete(id);
-  }
-
-  #attributes(): SessionCookieAttributes {
-    const c = this.#ctx.opts.cookie;
-    const secure = this.#sslOnly || c.secure === true || (c.secure === 'auto' && this.#request.protocol === 'https');
-    return { path: c.path, domain: c.domain, sameSite: c.sameSite, secure, partitioned: c.partitioned };
+    if (this.#saved !== undefined || this.#incoming === undefined) return;
+    this.#saved = { tier: this.#state.origin, cookies: this.#present[this.#state.slot] };
+    const result = await saveSession(this.#state, this.#ctx, this.#request.protocol === 'https', this.#present, this.#request.log);
+    this.#saved = { tier: result.tier, cookies: result.cookies };
+    for (const h of result.headers) reply.header('set-cookie', h);
   }
 }
 

@@ -6,7 +6,7 @@
 import { createSessionId } from '@gaes/core';
 import t from 'tap';
 import { assertRepelled, attackApp, craftCookie, probe } from './attack-support.ts';
-import { CookieJar, countingKeyv, CountingStore } from './helpers/app.ts';
+import { CookieJar, setCookies, countingKeyv, CountingStore } from './helpers/app.ts';
 
 t.test('a raw, attacker-chosen id as the cookie value is never adopted, before or after login', async (t) => {
   const { app, logs } = await attackApp();
@@ -39,8 +39,9 @@ t.test('an id the server never issued, even sealed with the real key, is never a
 
 t.test("the attacker's own valid session planted in a victim's browser is worthless after the victim logs in", async (t) => {
   for (const cookieOnlyThreshold of [10_240, 0]) {
+    let now = Date.now();
     const { keyv } = countingKeyv();
-    const { app, logs } = await attackApp({ cookieOnlyThreshold, cache: keyv });
+    const { app, logs } = await attackApp({ cookieOnlyThreshold, cache: keyv, now: () => now });
     // The attacker gets a genuine session from the server and plants its cookie in the victim's browser.
     const attacker = new CookieJar();
     const own = await app.inject({ method: 'POST', url: '/set', payload: { cart: ['book'] } });
@@ -55,15 +56,16 @@ t.test("the attacker's own valid session planted in a victim's browser is worthl
     const victimView = await probe(app, logs, victim.header());
     t.equal(victimView.state.user, 'victim');
     t.same(victimView.state.keys.sort(), ['cart', 'user'], 'the victim keeps the pre-login data');
-    // The attacker replays the planted cookie.
+    // The attacker replays the planted cookie, at once (inside the grace period of the old id) and later.
     const replay = await probe(app, logs, attacker.header());
+    t.equal(replay.res.statusCode, 200);
+    t.equal(replay.state.user, null, "the attacker's copy never gains the victim's login");
+    t.not(replay.state.id, victimId);
     if (cookieOnlyThreshold === 0) {
-      assertRepelled(t, replay, logs, { reason: /missing/, victimUser: 'victim', plantedId });
-    } else {
-      // A cookie-tier session carries its own data: the attacker sees only what he planted, never the login.
-      t.equal(replay.res.statusCode, 200);
-      t.equal(replay.state.user, null, "cookie tier: the attacker's copy never gains the victim's login");
-      t.not(replay.state.id, victimId);
+      t.same(replay.state.keys, ['cart'], 'inside the grace period: only the old, planted state, read-only');
+      t.same(setCookies(replay.res), [], 'and no cookie is set or cleared');
+      now += 10_000 + 1000;
+      assertRepelled(t, await probe(app, logs, attacker.header()), logs, { reason: /replaced/, victimUser: 'victim', plantedId });
     }
   }
 });

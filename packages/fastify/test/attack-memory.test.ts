@@ -8,6 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { createSessionId, encodeSessionData, EnvelopeCache, KeyRing, openEnvelope, sealEnvelope } from '@gaes/core';
 import t from 'tap';
+import { testMeta } from '../../core/test/helpers/meta.ts';
 import { attackApp, probe } from './attack-support.ts';
 import { CookieJar } from './helpers/app.ts';
 
@@ -20,9 +21,10 @@ t.test('a cached envelope keeps only its own bytes, not the buffer it was sliced
   const slab = Buffer.alloc(65_536, 7);
   const data = slab.subarray(1000, 1100);
   // An issued cookie (the cache is keyed by real cookie values), and one opened from its text.
-  const issued = sealEnvelope(ring, id, 0, data);
-  cache.set(issued, ring, { id, expiresAtMs: Number(id.slice(0, 10)) * 1000, sslOnly: false, lastActiveMs: 0, data }, false);
-  const received = sealEnvelope(ring, id, 0, encodeSessionData({ user: 'x' }));
+  const meta = testMeta(0);
+  const issued = sealEnvelope(ring, id, meta, data);
+  cache.set(issued, ring, { id, expiresAtMs: Number(id.slice(0, 10)) * 1000, sslOnly: false, ...meta, data }, false);
+  const received = sealEnvelope(ring, id, meta, encodeSessionData({ user: 'x' }));
   const opened = openEnvelope(ring, received);
   t.ok(opened.ok);
   if (opened.ok) cache.set(received, ring, opened.envelope, opened.renew);

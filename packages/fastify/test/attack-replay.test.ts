@@ -32,16 +32,29 @@ t.test('the cookie of a terminated server-side session is refused (cache only, a
   }
 });
 
-t.test('the cookie from before regenerateId() is refused for a server-side session', async (t) => {
+t.test('the cookie from before regenerateId() is refused for a server-side session once the grace period ends', async (t) => {
+  let now = Date.now();
   const { keyv } = countingKeyv();
-  const { app, logs } = await attackApp({ cookieOnlyThreshold: 0, cache: keyv });
+  const { app, logs } = await attackApp({ cookieOnlyThreshold: 0, cache: keyv, now: () => now });
   const jar = new CookieJar();
   const first = await app.inject({ method: 'POST', url: '/set', payload: { cart: 1 } });
   jar.apply(first);
   const old = jar.header();
   const login = await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' }, headers: { cookie: old } });
   t.not(login.json().id, first.json().id);
-  assertRepelled(t, await probe(app, logs, old), logs, { reason: /missing/, victimUser: 'victim', plantedId: first.json().id as string });
+  now += 10_000 + 1000;
+  assertRepelled(t, await probe(app, logs, old), logs, { reason: /replaced/, victimUser: 'victim', plantedId: first.json().id as string });
+});
+
+t.test('with regenerateGrace: 0 the cookie from before regenerateId() is refused at once', async (t) => {
+  const { keyv } = countingKeyv();
+  const { app, logs } = await attackApp({ cookieOnlyThreshold: 0, cache: keyv, regenerateGrace: 0 });
+  const first = await app.inject({ method: 'POST', url: '/set', payload: { cart: 1 } });
+  const old = new CookieJar();
+  old.apply(first);
+  const login = await app.inject({ method: 'POST', url: '/login', payload: { user: 'victim' }, headers: { cookie: old.header() } });
+  t.not(login.json().id, first.json().id);
+  assertRepelled(t, await probe(app, logs, old.header()), logs, { reason: /missing/, victimUser: 'victim', plantedId: first.json().id as string });
 });
 
 t.test('limit of stateless cookies: an old cookie-tier copy still opens after terminate (documented)', async (t) => {

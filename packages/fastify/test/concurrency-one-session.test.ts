@@ -4,7 +4,7 @@
  * second server-side entity for the session.
  */
 import type { AddressInfo } from 'node:net';
-import { decodeSessionData, openStored } from '@gaes/core';
+import { decodeSessionData, openRecord } from '@gaes/core';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { ringA } from './attack-support.ts';
@@ -79,9 +79,9 @@ t.test('server-side session (cookieOnlyThreshold 0, cache + durable store): one 
   assertWhole(t, final, 2000, 'read back');
   t.same([...durableStore.data.keys()], [id], 'exactly one durable entity, under the session id');
   t.same([...map.keys()].filter((k) => k.startsWith('gaes:')), [`gaes:${id}`], 'exactly one cache entry');
-  const opened = openStored(ringA, id, durableStore.data.get(id) as Uint8Array);
+  const opened = openRecord(ringA, id, durableStore.data.get(id) as Uint8Array);
   t.ok(opened.ok, 'the entity opens');
-  if (opened.ok) assertWhole(t, decodeSessionData(opened.data), 2000, 'durable entity');
+  if (opened.ok) assertWhole(t, decodeSessionData(opened.record.data), 2000, 'durable entity');
 });
 
 t.test('cookie-tier session: every response carries a whole state of its own writer; no store is written', async (t) => {

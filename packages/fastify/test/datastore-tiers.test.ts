@@ -76,8 +76,8 @@ t.test('a session that shrinks under the threshold moves into cookies; its serve
   t.equal(s.id, id, 'same session');
 });
 
-t.test('regenerateId deletes the old entity and writes the new one', async (t) => {
-  const { app, namespace, map, jar, h } = await setup();
+t.test('regenerateId writes the new entity; with regenerateGrace 0 the old one is deleted', async (t) => {
+  const { app, namespace, map, jar, h } = await setup({ regenerateGrace: 0 });
   jar.apply(await app.inject({ method: 'POST', url: '/grow/20000' }));
   const res = await app.inject({ method: 'POST', url: '/regenerate', headers: h() });
   jar.apply(res);

@@ -18,15 +18,35 @@ t.test('absolute lifetime, enforced from the sealed id at the exact boundary', a
   t.match(setCookies(atBoundary)[0], /^gaes0=; Max-Age=0/, 'expired cookie cleared');
 });
 
-t.test('lifetime is rounded down to whole seconds, never extended', async (t) => {
+t.test('lifetime is rounded up to whole seconds, never shortened', async (t) => {
   const now = 1_764_000_000_999;
   const app = await buildApp({ lifetime: 10_500, now: () => now });
   const jar = new CookieJar();
   jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { a: 1 } }));
   const { expiresAt } = (await app.inject({ url: '/state', headers: { cookie: jar.header() } })).json() as { expiresAt: number };
   t.equal(expiresAt % 1000, 0, 'a whole second');
-  t.ok(expiresAt <= now + 10_500, 'never later than the lifetime allows');
-  t.ok(expiresAt > now + 10_500 - 1000, 'and less than a second earlier');
+  t.ok(expiresAt >= now + 10_500, 'never earlier than the lifetime asks');
+  t.ok(expiresAt < now + 10_500 + 1000, 'and less than a second later');
+});
+
+t.test('Max-Age is never 0 for a live session, whatever fraction of a second is left', async (t) => {
+  // lifetime 1500 ms: writes at every tenth of a second give Max-Age 1 or 2, never 0 (a browser deletes a
+  // cookie with Max-Age=0 at once).
+  for (let offset = 0; offset < 1000; offset += 100) {
+    let now = 1_764_000_000_000 + offset;
+    const app = await buildApp({ lifetime: 1500, now: () => now });
+    const jar = new CookieJar();
+    const first = await app.inject({ method: 'POST', url: '/set', payload: { a: 1 } });
+    jar.apply(first);
+    const { expiresAt } = (await app.inject({ url: '/state', headers: { cookie: jar.header() } })).json() as { expiresAt: number };
+    for (const at of [now, expiresAt - 900, expiresAt - 100, expiresAt - 1]) {
+      now = at;
+      const res = await app.inject({ method: 'POST', url: '/set', payload: { a: at }, headers: { cookie: jar.header() } });
+      const header = setCookies(res).find((h) => h.startsWith('gaes0='));
+      const maxAge = Number(/Max-Age=(\d+)/.exec(header ?? '')?.[1]);
+      t.ok(maxAge >= 1 && maxAge * 1000 >= expiresAt - at, `Max-Age ${maxAge} with ${expiresAt - at} ms left`);
+    }
+  }
 });
 
 t.test('idle timeout: activity keeps the session, idleness ends it', async (t) => {

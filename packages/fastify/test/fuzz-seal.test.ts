@@ -8,18 +8,20 @@ import {
   createSessionId,
   KeyRing,
   openEnvelope,
+  newSessionHandle,
+  openRecord,
   openSeal,
-  openStored,
   seal,
   sealEnvelope,
   sealFromString,
   SealPurpose,
-  sealStored,
+  sealRecord,
   sealToString,
   type SealAlgorithm,
 } from '@gaes/core';
 import fc from 'fast-check';
 import t from 'tap';
+import { testMeta } from '../../core/test/helpers/meta.ts';
 import { applyEdits, checkProperty, edit } from './fuzz-support.ts';
 
 const ring = new KeyRing('fuzz-secret-one-0123456789abcdefghijklmnop');
@@ -27,7 +29,7 @@ const other = new KeyRing('fuzz-secret-two-0123456789abcdefghijklmnop');
 const rotated = new KeyRing(['fuzz-secret-new-0123456789abcdefghijklmnop', 'fuzz-secret-one-0123456789abcdefghijklmnop']);
 
 const algorithm = fc.constantFrom<SealAlgorithm>('xchacha20-poly1305', 'aes-256-gcm');
-const purpose = fc.constantFrom(SealPurpose.cookie, SealPurpose.pointer, SealPurpose.stored);
+const purpose = fc.constantFrom(...Object.values(SealPurpose));
 const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
 const context = fc.option(fc.uint8Array({ minLength: 1, maxLength: 48 }), { nil: undefined });
 
@@ -139,16 +141,29 @@ const sessionId = fc
   .record({ expiresAtMs: fc.integer({ min: 0, max: 9_999_999_999_000 }), sslOnly: fc.boolean() })
   .map(({ expiresAtMs, sslOnly }) => createSessionId(expiresAtMs, sslOnly));
 
-t.test('sealEnvelope → openEnvelope gives back id, activity time and data', async (t) => {
+/** Session meta as the plugin makes it (times in whole seconds where the layout keeps seconds). */
+const meta = fc.record({
+  lastActiveMs: fc.double(),
+  rev: fc.nat({ max: 0xffff_ffff }),
+  createdAtMs: fc.nat({ max: 0xffff_ffff }).map((s) => s * 1000),
+  handle: fc.constant(null).map(() => newSessionHandle()),
+  user: fc.option(fc.record({ id: fc.string({ minLength: 1, maxLength: 60 }), seenAtMs: fc.nat({ max: 0xffff_ffff }).map((s) => s * 1000) }), { nil: undefined }),
+  predecessor: fc.constant(undefined),
+});
+
+t.test('sealEnvelope → openEnvelope gives back id, meta and data', async (t) => {
   await checkProperty(
     t,
-    fc.property(algorithm, sessionId, fc.double(), fc.option(bytes, { nil: undefined }), (alg, id, lastActiveMs, data) => {
-      const value = sealEnvelope(ring, id, lastActiveMs, data, alg);
+    fc.property(algorithm, sessionId, meta, fc.option(bytes, { nil: undefined }), (alg, id, m, data) => {
+      const { lastActiveMs } = m;
+      const value = sealEnvelope(ring, id, m, data, alg);
       if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error('cookie value is not base64url');
       const opened = openEnvelope(ring, value);
       if (!opened.ok) throw new Error(`did not open: ${opened.reason}`);
       const env = opened.envelope;
       if (env.id !== id || !Object.is(env.lastActiveMs, lastActiveMs)) throw new Error('id or activity changed');
+      const back = { rev: env.rev, createdAtMs: env.createdAtMs, handle: env.handle, user: env.user };
+      if (JSON.stringify(back) !== JSON.stringify({ rev: m.rev, createdAtMs: m.createdAtMs, handle: m.handle, user: m.user })) throw new Error('meta changed');
       if (env.sslOnly !== (id[10] === 'S') || env.expiresAtMs !== Number(id.slice(0, 10)) * 1000) throw new Error('id info wrong');
       if ((data === undefined) !== (env.data === undefined)) throw new Error('tier changed');
       if (data !== undefined && !data.equals(env.data as Buffer)) throw new Error('data changed');
@@ -161,7 +176,7 @@ t.test('any text edit of a sealed cookie value is rejected unless it gives back 
   await checkProperty(
     t,
     fc.property(algorithm, sessionId, fc.option(bytes, { nil: undefined }), fc.array(edit, { minLength: 1, maxLength: 4 }), (alg, id, data, edits) => {
-      const value = sealEnvelope(ring, id, 1_764_000_000_000, data, alg);
+      const value = sealEnvelope(ring, id, testMeta(1_764_000_000_000), data, alg);
       const mutated = applyEdits(value, edits);
       const opened = openEnvelope(ring, mutated);
       if (opened.ok && mutated !== value) throw new Error(`edited value accepted: ${JSON.stringify(edits)}`);
@@ -170,14 +185,14 @@ t.test('any text edit of a sealed cookie value is rejected unless it gives back 
   );
 });
 
-t.test('stored values are bound to their session id and never open as cookies', async (t) => {
+t.test('stored records are bound to their session id and never open as cookies', async (t) => {
   await checkProperty(
     t,
     fc.property(algorithm, sessionId, sessionId, bytes, (alg, id, otherId, data) => {
-      const stored = sealStored(ring, id, data, alg);
-      const opened = openStored(ring, id, stored);
-      if (!opened.ok || !opened.data.equals(data)) throw new Error('did not open for its own id');
-      if (otherId !== id && openStored(ring, otherId, stored).ok) throw new Error('opened for another id');
+      const stored = sealRecord(ring, id, { ...testMeta(1), successor: undefined, data }, alg);
+      const opened = openRecord(ring, id, stored);
+      if (!opened.ok || !Buffer.from(opened.record.data).equals(data)) throw new Error('did not open for its own id');
+      if (otherId !== id && openRecord(ring, otherId, stored).ok) throw new Error('opened for another id');
       if (openEnvelope(ring, sealToString(stored)).ok) throw new Error('a stored value opened as a cookie');
     }),
     2000,

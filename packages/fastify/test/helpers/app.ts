@@ -1,4 +1,4 @@
-import type { SessionStore } from '@gaes/core';
+import type { VersionedSessionStore, VersionedValue, VersionedWrite } from '@gaes/core';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { Keyv } from 'keyv';
 import gaeSessions, { type GaesSessionOptions } from '../../src/index.ts';
@@ -34,9 +34,14 @@ export class CookieJar {
   }
 }
 
-/** A `SessionStore` in memory that counts calls (a stand-in durable tier for plugin-level tests). */
-export class CountingStore implements SessionStore {
+/**
+ * A versioned `SessionStore` in memory that counts calls (a stand-in durable tier for plugin-level tests):
+ * `get`/`read` count as gets, `set`/`write` as sets; conditional writes behave as Datastore's do.
+ */
+export class CountingStore implements VersionedSessionStore {
   readonly data = new Map<string, Uint8Array>();
+  readonly #versions = new Map<string, number>();
+  #clock = 0;
   counts = { get: 0, set: 0, delete: 0 };
   failNext: { op: 'get' | 'set' | 'delete'; error: Error } | undefined;
 
@@ -49,16 +54,28 @@ export class CountingStore implements SessionStore {
     }
   }
   async get(id: string): Promise<Uint8Array | undefined> {
-    this.#maybeFail('get');
-    return this.data.get(id);
+    return (await this.read(id))?.value;
   }
-  async set(id: string, value: Uint8Array): Promise<void> {
+  async read(id: string): Promise<VersionedValue | undefined> {
+    this.#maybeFail('get');
+    const value = this.data.get(id);
+    return value === undefined ? undefined : { value, version: String(this.#versions.get(id)) };
+  }
+  async set(id: string, value: Uint8Array, expiresAtMs: number): Promise<void> {
+    await this.write(id, value, expiresAtMs);
+  }
+  async write(id: string, value: Uint8Array, _expiresAtMs: number, basedOn?: string): Promise<VersionedWrite> {
     this.#maybeFail('set');
+    if (basedOn !== undefined && basedOn !== String(this.#versions.get(id) ?? 0)) return { written: false };
+    const version = ++this.#clock;
     this.data.set(id, value);
+    this.#versions.set(id, version);
+    return { written: true, version: String(version) };
   }
   async delete(id: string): Promise<void> {
     this.#maybeFail('delete');
     this.data.delete(id);
+    this.#versions.set(id, ++this.#clock);
   }
   resetCounts(): void {
     this.counts = { get: 0, set: 0, delete: 0 };
@@ -97,7 +114,9 @@ export async function buildApp(
   extraRoutes?: (app: FastifyInstance) => void,
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, ...fastifyOptions });
-  const withSecret = options.keyring === undefined ? { secret: SECRET_A, ...options } : options;
+  // A cache passed in stands for a shared one (Redis, Memcached) unless a test says otherwise.
+  const scoped = options.cache !== undefined && options.cacheScope === undefined ? { ...options, cacheScope: 'shared' as const } : options;
+  const withSecret = scoped.keyring === undefined ? { secret: SECRET_A, ...scoped } : scoped;
   await app.register(gaeSessions, withSecret as GaesSessionOptions);
   extraRoutes?.(app);
   app.get('/untouched', async () => ({ ok: true }));

@@ -47,7 +47,9 @@ export async function cacheApp(options: Partial<GaesSessionOptions>): Promise<{ 
   const app = Fastify({
     logger: { level: 'warn', stream: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) } },
   });
-  await app.register(gaeSessions, { secret: CACHE_TEST_SECRET, ...options } as GaesSessionOptions);
+  // Breakers probe a failed tier every 20–50 ms here, so recovery shows up within a test's patience.
+  const breaker = { circuitBreaker: { openFor: '20ms', maxOpenFor: '50ms' } };
+  await app.register(gaeSessions, { secret: CACHE_TEST_SECRET, ...breaker, ...options } as GaesSessionOptions);
   app.get('/inc', async (req) => {
     const counter = ((req.session.get('counter') as number | undefined) ?? 0) + 1;
     req.session.set('counter', counter);
@@ -85,4 +87,19 @@ export class Client {
 /** The warnings logged (level 40 and above) whose message matches `pattern`. */
 export function warnings(logs: readonly LogLine[], pattern: RegExp): LogLine[] {
   return logs.filter((line) => line.level >= WARN && pattern.test(line.msg));
+}
+
+/**
+ * Repeats `request` until `done` accepts its answer (at most `timeoutMs`, 20 ms apart) and returns every
+ * answer seen: for waiting on a circuit breaker's background probe without a fixed sleep.
+ */
+export async function until<T>(request: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T[]> {
+  const seen: T[] = [];
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await request();
+    seen.push(value);
+    if (done(value) || Date.now() > end) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

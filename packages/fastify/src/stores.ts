@@ -1,0 +1,54 @@
+import { openRecord, sealRecord, type SessionStore } from '@gaes/core';
+import type { FastifyBaseLogger } from 'fastify';
+import { CircuitBreaker } from './breaker.ts';
+import { guardStore, PROBE_ID } from './guarded-store.ts';
+import { KeyvSessionStore } from './keyv-store.ts';
+import { loadDatastore } from './load-datastore.ts';
+import type { ResolvedOptions } from './options.ts';
+import { ServerStore, type RecordCodec } from './server-store.ts';
+
+/** The server-side tiers of one app, with what closes them. */
+export interface Stores {
+  readonly store: ServerStore;
+  readonly breakers: readonly CircuitBreaker[];
+}
+
+/** Builds the Datastore tier; `@gaes/datastore` (and the gRPC client) load only when it is configured. */
+async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>, now: () => number): Promise<SessionStore> {
+  const { DatastoreSessionStore } = await loadDatastore();
+  return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace, retry: config.retry, now });
+}
+
+/** How records are sealed and opened with the app's current key ring. */
+function recordCodec(opts: ResolvedOptions): RecordCodec {
+  return {
+    seal: (id, record) => sealRecord(opts.keyring.current(), id, record, opts.algorithm),
+    open: (id, sealed) => {
+      // A layout-1 value did not record activity: NaN tells the reader to use the cookie's.
+      const opened = openRecord(opts.keyring.current(), id, sealed, Number.NaN);
+      return opened.ok ? opened.record : undefined;
+    },
+  };
+}
+
+function withBreaker(store: SessionStore, name: string, opts: ResolvedOptions, log: FastifyBaseLogger, breakers: CircuitBreaker[]): SessionStore {
+  if (opts.circuitBreaker === undefined) return store;
+  const breaker = new CircuitBreaker({ ...opts.circuitBreaker, name, log, probe: () => store.get(PROBE_ID) });
+  breakers.push(breaker);
+  return guardStore(store, breaker);
+}
+
+/**
+ * The cache and durable tiers behind their circuit breakers, and the {@link ServerStore} over them. A cache
+ * kept in this process is not used for sessions when a durable tier exists: another instance could not see
+ * its writes, so it would serve stale sessions and let ended ones back in.
+ */
+export async function buildStores(opts: ResolvedOptions, log: FastifyBaseLogger): Promise<Stores> {
+  const breakers: CircuitBreaker[] = [];
+  const keyv = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs, log, now: opts.now });
+  const durableTier = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore, opts.now);
+  const durable = durableTier === undefined ? undefined : withBreaker(durableTier, 'Datastore', opts, log, breakers);
+  const cache = opts.cacheScope === 'process' && durable !== undefined ? undefined : withBreaker(keyv, 'cache', opts, log, breakers);
+  const store = new ServerStore({ cache, durable, codec: recordCodec(opts), log });
+  return { store, breakers };
+}
