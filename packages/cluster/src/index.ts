@@ -18,3 +18,4 @@ export { CookieJar } from './cookie-jar.ts';
 export { startEmulatorProcess, type EmulatorProcess, type EmulatorProcessOptions } from './emulator-process.ts';
 export { ClusterError } from './errors.ts';
 export { countCacheCalls, countDatastoreCalls, newStats, type CacheStats, type ClusterStats, type DatastoreStats } from './stats.ts';
+export { bySecond, percentile, runLoad, summarize, type IncrementTally, type LoadOptions, type OperationKind, type Outcome, type Sample, type Summary } from './load.ts';
