@@ -100,6 +100,12 @@ export class ServerStore {
   readonly #log: StoreLogger;
   /** Ids the cache refused as too large, already reported. */
   readonly #refused = new Set<string>();
+  /**
+   * Saves of one id in this process, chained: parallel requests of one browser landing on this instance
+   * replay their changes one after another instead of contending (and a cache-only save's
+   * read-replay-write never interleaves with another's). Other instances are met by conditional writes.
+   */
+  readonly #cacheSaves = new Map<string, Promise<unknown>>();
 
   constructor(options: ServerStoreOptions) {
     this.cache = options.cache;
@@ -142,6 +148,10 @@ export class ServerStore {
    * @throws {StoreUnavailableError} when a needed tier fails, or when other requests keep winning the write
    */
   async save(id: string, record: SessionRecord, expiresAtMs: number, options: SaveOptions): Promise<SaveOutcome> {
+    return this.#serialized(id, () => this.#save(id, record, expiresAtMs, options));
+  }
+
+  async #save(id: string, record: SessionRecord, expiresAtMs: number, options: SaveOptions): Promise<SaveOutcome> {
     if (this.durable === undefined || !options.durable) {
       if (this.cache !== undefined) {
         try {
@@ -212,6 +222,18 @@ export class ServerStore {
       // its holder, and serves the old id only its own old state.
       this.#log.warn({ err }, 'gaes: could not mark a replaced session id in the cache');
       await this.cache.delete(id).catch(() => undefined);
+    }
+  }
+
+  /** Runs `task` after every earlier save of `id` in this process has finished. */
+  async #serialized<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#cacheSaves.get(id);
+    const run = previous === undefined ? task() : previous.then(task, task);
+    this.#cacheSaves.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#cacheSaves.get(id) === run) this.#cacheSaves.delete(id);
     }
   }
 
