@@ -16,3 +16,12 @@ t.test('durations', async (t) => {
   t.throws(() => parseDuration(-1), { code: 'ERR_GAES_CONFIG' });
   t.throws(() => parseDuration(Number.POSITIVE_INFINITY), { code: 'ERR_GAES_CONFIG' });
 });
+
+t.test('zero, fractions with several digits, and spaces around', async (t) => {
+  t.equal(parseDuration(0), 0, 'zero is a duration (e.g. no idle timeout)');
+  t.equal(parseDuration('0s'), 0);
+  t.equal(parseDuration(1.9), 1, 'whole milliseconds, rounded down');
+  t.equal(parseDuration('1.25s'), 1250, 'more than one decimal digit');
+  t.equal(parseDuration('0.125s'), 125);
+  t.equal(parseDuration(' 2 h '), 7_200_000, 'spaces around the number and the unit');
+});
