@@ -10,6 +10,8 @@ export const MASTER_SECRET = 'gaes-cluster-master-secret-0123456789abcdefghijklm
 /** Key-ring timing for the rotation scenario: instances re-read the ring every 200 ms; a new key is staged 2 s. */
 export const REFRESH_MS = 200;
 export const PROPAGATION_MS = 2000;
+/** The plugin's `regenerateGrace` in the server-side set-ups (short, so the suite need not wait the default 10 s). */
+export const REGENERATE_GRACE_MS = 1000;
 
 /** One set-up: app processes over one emulator process, one cache, a namespace of their own. */
 export interface ClusterSetup {
@@ -81,7 +83,7 @@ export async function clusterSetup(t: Test, options: SetupOptions): Promise<Clus
       ...(cacheUrl === undefined ? {} : { cacheUrl }),
       datastore: { host: emulator.host, projectId: emulator.projectId, namespace },
       keyring: { masterSecret: MASTER_SECRET, refreshInterval: REFRESH_MS, propagation: PROPAGATION_MS, lifetime: '1h' },
-      options: options.tier === 'server' ? { cookieOnlyThreshold: 0 } : {},
+      options: options.tier === 'server' ? { cookieOnlyThreshold: 0, regenerateGrace: REGENERATE_GRACE_MS } : {},
     },
     onStderr: (i, line) => {
       if (logs.length < 1000) logs.push(`#${i} ${line}`);
