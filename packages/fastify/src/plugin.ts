@@ -6,7 +6,7 @@ import { currentRequest } from './current-session.ts';
 import { resolveOptions, type GaesSessionOptions } from './options.ts';
 import { Session } from './session.ts';
 import type { SessionContext } from './session-context.ts';
-import { cookieSettings, warnAboutInstances } from './startup-checks.ts';
+import { cookieSettings, onGoogleCloud, warnAboutInstances } from './startup-checks.ts';
 import { buildStores } from './stores.ts';
 
 declare module 'fastify' {
@@ -29,7 +29,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   const { store, breakers } = await buildStores(opts, app.log);
   warnAboutInstances(app, opts, store.durable !== undefined);
   const cookies = cookieSettings(app, opts);
-  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies };
+  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies, onGoogleCloud: onGoogleCloud() };
   const [firstName, secondName] = cookies.names.map((name) => `${name}0`) as [string, string];
 
   app.decorateRequest(kSession, null);

@@ -164,7 +164,17 @@ export class ServerStore {
         throw new StoreUnavailableError('no server-side store is configured');
       }
     }
-    return this.#saveDurably(id, record, expiresAtMs, options);
+    try {
+      return await this.#saveDurably(id, record, expiresAtMs, options);
+    } catch (err) {
+      // A brand-new session has nothing to lose yet: while Datastore is down it lives in the shared cache
+      // alone, and its next save after Datastore is back writes it durably. An existing session's change
+      // is not acknowledged without Datastore (a 503).
+      if (options.base !== undefined || this.cache === undefined || !(err instanceof StoreUnavailableError)) throw err;
+      if (!(err instanceof CircuitOpenError)) this.#log.warn({ err }, 'gaes: Datastore unavailable; a new session is kept in the cache until its next save');
+      await this.cache.set(id, frameCacheValue(this.#codec.seal(id, record), undefined), expiresAtMs);
+      return { saved: true, tier: 'cache', record };
+    }
   }
 
   /** Ends a session for good: a tombstone first (until the id expires), then every copy is deleted. */

@@ -12,6 +12,8 @@ export interface SessionContext {
   readonly envelopes: EnvelopeCache;
   /** Names and attributes of the session cookies. */
   readonly cookies: CookieSettings;
+  /** Running on App Engine or Cloud Run (see `secureByDefault`). */
+  readonly onGoogleCloud: boolean;
   /** Whether a user-bound session was ended by `endSession`/`endAllSessions` (see `users/`). */
   readonly isRevoked?: ((envelope: SessionEnvelope) => boolean) | undefined;
 }

@@ -16,6 +16,7 @@ import { saveSession } from './save.ts';
 import type { SessionContext } from './session-context.ts';
 import type { SessionData, SessionKey, SessionValueOf } from './session-data.ts';
 import { SessionState } from './session-state.ts';
+import { secureByDefault } from './startup-checks.ts';
 
 type Data = Record<string, unknown>;
 
@@ -424,7 +425,9 @@ export class Session {
   async save(reply: FastifyReply): Promise<void> {
     if (this.#saved !== undefined || this.#incoming === undefined) return;
     this.#saved = { tier: this.#state.origin, cookies: this.#present[this.#state.slot] };
-    const result = await saveSession(this.#state, this.#ctx, this.#request.protocol === 'https', this.#present, this.#request.log);
+    const request = this.#request;
+    const https = request.protocol === 'https' || secureByDefault(request, this.#ctx.onGoogleCloud);
+    const result = await saveSession(this.#state, this.#ctx, https, this.#present, request.log);
     this.#saved = { tier: result.tier, cookies: result.cookies };
     for (const h of result.headers) reply.header('set-cookie', h);
   }

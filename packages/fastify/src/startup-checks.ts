@@ -8,22 +8,28 @@ export function onGoogleCloud(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * The cookie settings to use. With `cookie.secure: 'auto'` on App Engine or Cloud Run, where TLS ends at
- * Google's front end, a request looks like plain HTTP unless Fastify trusts the proxy's
- * `X-Forwarded-Proto`; without `trustProxy`, `'auto'` would send every cookie without `Secure`, so there it
- * means `true` (and says so once).
+ * The cookie settings to use. With `cookie.secure: 'auto'` on App Engine or Cloud Run, TLS ends at Google's
+ * front end, so a request looks like plain HTTP unless Fastify trusts the proxy's `X-Forwarded-Proto`
+ * (`trustProxy`); there, a request Fastify cannot tell the protocol of gets Secure cookies (see
+ * {@link secureByDefault}), which start-up says once.
  */
 export function cookieSettings(app: FastifyInstance, opts: ResolvedOptions): CookieSettings {
-  let secure = opts.cookie.secure;
-  const trustProxy = (app.initialConfig as { trustProxy?: unknown }).trustProxy;
-  if (secure === 'auto' && onGoogleCloud() && (trustProxy === undefined || trustProxy === false)) {
-    secure = true;
+  if (opts.cookie.secure === 'auto' && onGoogleCloud()) {
     app.log.info(
-      'gaes: on App Engine / Cloud Run without `trustProxy`, session cookies are always sent with Secure ' +
-        "(set Fastify's `trustProxy: true` to let `cookie.secure: 'auto'` read X-Forwarded-Proto)",
+      "gaes: on App Engine / Cloud Run, `cookie.secure: 'auto'` sends Secure cookies unless Fastify's `trustProxy` " +
+        'lets it read X-Forwarded-Proto (then it follows the protocol of each request)',
     );
   }
-  return { ...opts.cookie, secure, names: [opts.cookieName, `${opts.cookieName}_`] };
+  return { ...opts.cookie, names: [opts.cookieName, `${opts.cookieName}_`] };
+}
+
+/**
+ * Whether a request should be treated as HTTPS for the `Secure` attribute although its protocol says HTTP:
+ * on Google Cloud, when Fastify does not trust the proxy (`request.ips` exists only with `trustProxy`), the
+ * protocol it reports is that of Google's front end to the app, not the browser's.
+ */
+export function secureByDefault(request: { readonly ips?: readonly string[] | undefined }, cloud: boolean): boolean {
+  return cloud && request.ips === undefined;
 }
 
 /** Warns, once at start-up, about a configuration that cannot be correct on several instances. */
