@@ -69,9 +69,11 @@ t.test('the largest chunk count is read; counts written oddly are refused, and t
   t.same(readChunkedCookie({ gaes0: '3.a', gaes1: 'b' }, 'gaes'), { value: undefined, present: 2 }, 'a missing chunk');
 });
 
-t.test('attributes: Max-Age is whole and never negative; every SameSite value; Partitioned', async (t) => {
+t.test('attributes: Max-Age is whole, 0 only once expired, never negative; every SameSite value; Partitioned', async (t) => {
   const base: SessionCookieAttributes = { path: '/', sameSite: false, secure: false };
-  t.equal(serializeAttributes(base, 59.9), '; Max-Age=59; Path=/; HttpOnly', 'rounded down');
+  t.equal(serializeAttributes(base, 59.1), '; Max-Age=60; Path=/; HttpOnly', 'whole seconds');
+  t.equal(serializeAttributes(base, 0.2), '; Max-Age=1; Path=/; HttpOnly', 'a live session never gets Max-Age=0');
+  t.equal(serializeAttributes(base, 0), '; Max-Age=0; Path=/; HttpOnly');
   t.equal(serializeAttributes(base, -5), '; Max-Age=0; Path=/; HttpOnly', 'an expired session gets 0, not a negative age');
   t.equal(serializeAttributes({ ...base, sameSite: 'strict' }, undefined), '; Path=/; HttpOnly; SameSite=Strict');
   t.equal(serializeAttributes({ ...base, sameSite: 'none', secure: true }, undefined), '; Path=/; HttpOnly; Secure; SameSite=None');

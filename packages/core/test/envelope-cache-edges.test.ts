@@ -5,11 +5,12 @@
 import { Buffer } from 'node:buffer';
 import t from 'tap';
 import { createSessionId, EnvelopeCache, KeyRing, openEnvelope, sealEnvelope, type SessionEnvelope } from '../src/index.ts';
+import { testMeta } from './helpers/meta.ts';
 
 const ring = new KeyRing('envelope-cache-edges-secret-0123456789abcdef');
 
 function opened(data: Uint8Array | undefined): { value: string; envelope: SessionEnvelope } {
-  const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), 1, data);
+  const value = sealEnvelope(ring, createSessionId(Date.now() + 60_000, false), testMeta(1), data);
   const result = openEnvelope(ring, value);
   if (!result.ok) throw new Error(`did not open: ${result.reason}`);
   return { value, envelope: result.envelope };
