@@ -113,8 +113,8 @@ async function pollStats(client: ClusterClient, originMs: number): Promise<StatP
       hits: sum((s) => s.cache.hits),
       gets: sum((s) => s.cache.gets),
       cacheErrors: sum((s) => s.cache.errors),
-      lookups: sum((s) => s.datastore.gets),
-      commits: sum((s) => s.datastore.saves + s.datastore.deletes),
+      lookups: sum((s) => s.datastore.lookups),
+      commits: sum((s) => s.datastore.commits),
     };
   } catch {
     return undefined;

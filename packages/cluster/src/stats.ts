@@ -12,13 +12,18 @@ export interface CacheStats {
   errors: number;
 }
 
-/** Datastore calls made through the sessions' client (the key ring uses a client of its own). */
+/**
+ * Datastore RPCs made through the sessions' client (the key ring uses a client of its own), counted at the
+ * client's request entry point, so every RPC counts once per attempt however the store calls the client.
+ */
 export interface DatastoreStats {
-  /** `get` calls: one Lookup each, whatever the retries underneath. */
-  gets: number;
-  saves: number;
-  deletes: number;
-  /** Calls that finally failed. */
+  /** Lookup RPCs (session reads). */
+  lookups: number;
+  /** Commit RPCs (session writes and deletes). */
+  commits: number;
+  /** Any other RPC (queries, transactions, id allocation). */
+  other: number;
+  /** RPCs that failed (each failed attempt counts). */
   errors: number;
 }
 
@@ -37,7 +42,7 @@ export function newStats(): ClusterStats {
     pid: process.pid,
     responses: {},
     cache: { gets: 0, hits: 0, misses: 0, sets: 0, deletes: 0, errors: 0 },
-    datastore: { gets: 0, saves: 0, deletes: 0, errors: 0 },
+    datastore: { lookups: 0, commits: 0, other: 0, errors: 0 },
   };
 }
 
@@ -96,14 +101,25 @@ export function countCacheCalls(keyv: Keyv, stats: CacheStats): Keyv {
   return keyv;
 }
 
-/** Counts the calls made on a `Datastore` client (get/save/delete). Returns `datastore`. */
+type RequestCallback = (err: unknown, ...rest: unknown[]) => void;
+
+/**
+ * Counts the RPCs made through a `Datastore` client by wrapping its request entry point (`request_`, through
+ * which its own methods and direct RPCs alike go), by method. Returns `datastore`.
+ */
 export function countDatastoreCalls<T extends object>(datastore: T, stats: DatastoreStats): T {
-  const none = (): void => undefined;
-  const error = (): void => {
-    stats.errors++;
+  const holder = datastore as unknown as Record<string, unknown>;
+  const original = holder['request_'];
+  if (typeof original !== 'function') return datastore;
+  holder['request_'] = function (this: unknown, config: { method?: unknown }, callback: RequestCallback): unknown {
+    if (config.method === 'lookup') stats.lookups++;
+    else if (config.method === 'commit') stats.commits++;
+    else stats.other++;
+    const counted: RequestCallback = (err, ...rest) => {
+      if (err !== null && err !== undefined) stats.errors++;
+      callback(err, ...rest);
+    };
+    return (original as (config: unknown, callback: RequestCallback) => unknown).call(this ?? datastore, config, counted);
   };
-  wrapMethod(datastore, 'get', () => stats.gets++, none, error);
-  wrapMethod(datastore, 'save', () => stats.saves++, none, error);
-  wrapMethod(datastore, 'delete', () => stats.deletes++, none, error);
   return datastore;
 }
