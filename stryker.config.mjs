@@ -22,11 +22,21 @@ const TARGETS = {
     testFiles: ['packages/core/test/**/*.test.ts'],
   },
   plugin: {
+    // The plugin's save and store code.
     mutate: [
-      'packages/fastify/src/session.ts',
-      'packages/fastify/src/tiered-store.ts',
-      'packages/fastify/src/keyv-store.ts',
       'packages/fastify/src/plugin.ts',
+      'packages/fastify/src/session.ts',
+      'packages/fastify/src/session-state.ts',
+      'packages/fastify/src/incoming.ts',
+      'packages/fastify/src/changes.ts',
+      'packages/fastify/src/save.ts',
+      'packages/fastify/src/set-cookies.ts',
+      'packages/fastify/src/server-store.ts',
+      'packages/fastify/src/stores.ts',
+      'packages/fastify/src/guarded-store.ts',
+      'packages/fastify/src/breaker.ts',
+      'packages/fastify/src/cache-frame.ts',
+      'packages/fastify/src/keyv-store.ts',
     ],
     // Every plugin test except the ones that need external servers or browsers, or run for long with
     // random input: they add minutes per mutant and kill nothing the others miss.
