@@ -40,11 +40,11 @@ const TIMEOUT_MS = Number(process.env['BENCH_TIMEOUT_MS'] ?? 15_000);
 const EXTRA_OPTIONS = JSON.parse(process.env['BENCH_FAULTS_OPTIONS'] ?? '{}') as Record<string, unknown>;
 const POLL_MS = 250;
 
-/** A fault at a time of the run, and whether it brings the cache back (to time the return of cache hits). */
+/** A fault at a time of the run, and what it brings back (to time the return of cache hits or Datastore writes). */
 interface FaultEvent {
   readonly atMs: number;
   readonly label: string;
-  readonly cacheBack?: boolean;
+  readonly back?: 'cache' | 'datastore';
   run(): Promise<void> | void;
 }
 
@@ -241,7 +241,7 @@ function printResult(result: Result, healthy: Summary | undefined, scenario: Sce
     const during = summarize(result.samples.filter((s) => s.group === 'server' && s.startMs >= from + 1000 && s.startMs < to), to - from - 1000);
     console.log(`- added p99 after the first second of the outage over the healthy run: ${ms(during.p99Ms - healthy.p99Ms)} ms (p99 ${ms(during.p99Ms)} ms vs ${ms(healthy.p99Ms)} ms; non-2xx ${during.non2xx}, timeouts ${during.timeouts})`);
   }
-  const back = result.events.find((e) => e.cacheBack === true);
+  const back = result.events.find((e) => e.back === 'cache');
   if (back !== undefined) {
     const after = result.points.filter((p) => p.tMs >= back.atMs);
     const resumed = after.find((p, i) => i > 0 && p.hits > (after[i - 1] as StatPoint).hits);
@@ -257,6 +257,13 @@ function printResult(result: Result, healthy: Summary | undefined, scenario: Sce
     console.log(`- increments in flight while Datastore was frozen: ${incs.length}; answered ${answered.length} (status ${statuses || '–'}; p50 ${ms(a.p50Ms)} ms, max ${ms(a.maxMs)} ms); no answer within ${TIMEOUT_MS / 1000} s: ${incs.length - answered.length}`);
     const reads = summarize(result.samples.filter((s) => s.group === 'server' && s.kind === 'read' && s.startMs >= from && s.startMs < to), to - from);
     const cookies = summarize(result.samples.filter((s) => s.group === 'cookie' && s.startMs >= from && s.startMs < to), to - from);
+    const resumed = result.events.find((e) => e.back === 'datastore');
+    if (resumed !== undefined) {
+      const ends = result.samples
+        .filter((s) => s.group === 'server' && s.kind === 'inc' && typeof s.outcome === 'number' && s.outcome < 300 && s.startMs + s.latencyMs >= resumed.atMs)
+        .map((s) => s.startMs + s.latencyMs - resumed.atMs);
+      console.log(`- increments succeed again ${ends.length === 0 ? 'never (not within the run)' : `${(Math.min(...ends) / 1000).toFixed(2)} s`} after Datastore came back`);
+    }
     console.log(`- during the freeze: server-side reads ${reads.requests} (p99 ${ms(reads.p99Ms)} ms, non-2xx ${reads.non2xx}); cookie-tier ${cookies.requests} (p99 ${ms(cookies.p99Ms)} ms, non-2xx ${cookies.non2xx}, timeouts ${cookies.timeouts})`);
   }
   console.log(`- lost updates: ${result.lost.length === 0 ? 'none' : `${result.lost.length} (${result.lost.slice(0, 4).join('; ')}${result.lost.length > 4 ? '; …' : ''})`}; unanswered increments (may or may not count): ${result.unknown}${result.phantom.length === 0 ? '' : `; counters above answered + unanswered: ${result.phantom.slice(0, 4).join('; ')}`}`);
@@ -316,7 +323,7 @@ async function main(): Promise<void> {
     outage: [3000, 8000],
     events: [
       { atMs: 3000, label: 'Redis SIGKILL', run: () => redis.stop({ signal: 'SIGKILL' }) },
-      { atMs: 8000, label: 'Redis restarted on the same port', cacheBack: true, run: () => redis.restart() },
+      { atMs: 8000, label: 'Redis restarted on the same port', back: 'cache', run: () => redis.restart() },
     ],
   };
   printResult(await runScenario(killed), healthy.server, killed);
@@ -328,7 +335,7 @@ async function main(): Promise<void> {
     outage: [3000, 8000],
     events: [
       { atMs: 3000, label: 'Redis SIGSTOP', run: () => redis.pause() },
-      { atMs: 8000, label: 'Redis SIGCONT', cacheBack: true, run: () => redis.resume() },
+      { atMs: 8000, label: 'Redis SIGCONT', back: 'cache', run: () => redis.resume() },
     ],
   };
   printResult(await runScenario(stopped), healthy.server, stopped);
@@ -341,7 +348,7 @@ async function main(): Promise<void> {
     datastoreOutage: true,
     events: [
       { atMs: 3000, label: 'emulator SIGSTOP', run: () => emulator.pause() },
-      { atMs: 23_000, label: 'emulator SIGCONT', run: () => emulator.resume() },
+      { atMs: 23_000, label: 'emulator SIGCONT', back: 'datastore', run: () => emulator.resume() },
     ],
   };
   printResult(await runScenario(frozen), healthy.server, frozen);
