@@ -41,6 +41,8 @@ export interface SessionPredecessor {
 /** A session's user binding. */
 export interface SessionUser {
   readonly id: string;
+  /** When `setUser` bound the session to this user, in ms: "signed in at" (revocations compare it exactly). */
+  readonly sinceMs: number;
   /** When the user's session record last got `lastSeenAt` (whole seconds, in ms). */
   readonly seenAtMs: number;
 }
@@ -94,7 +96,7 @@ export function toSeconds(ms: number): number {
 
 /** Bytes that {@link writeMeta} takes for `meta`. */
 export function metaBytes(meta: SessionMeta): number {
-  const user = meta.user === undefined ? 0 : 1 + Buffer.byteLength(meta.user.id) + 4;
+  const user = meta.user === undefined ? 0 : 1 + Buffer.byteLength(meta.user.id) + 12;
   const p = meta.predecessor;
   const predecessor = p === undefined ? 0 : LINEAGE_TAG_BYTES + (p.id === undefined ? 0 : SESSION_ID_LENGTH + 4);
   return 8 + 4 + 4 + HANDLE_BYTES + 1 + user + predecessor;
@@ -106,7 +108,7 @@ const HAS_PREDECESSOR_ID = 0x04;
 const KNOWN_FLAGS = HAS_USER | HAS_PREDECESSOR | HAS_PREDECESSOR_ID;
 
 /**
- * Writes `lastActiveMs f64 | rev u32 | createdAt u32 (s) | handle 16 | flags u8 | [len u8 | user | seenAt u32 (s)]
+ * Writes `lastActiveMs f64 | rev u32 | createdAt u32 (s) | handle 16 | flags u8 | [len u8 | user | since f64 | seenAt u32 (s)]
  * | [predecessor tag 8]` at `offset`; returns the offset after it.
  */
 export function writeMeta(out: Buffer, offset: number, meta: SessionMeta): number {
@@ -122,6 +124,7 @@ export function writeMeta(out: Buffer, offset: number, meta: SessionMeta): numbe
   if (meta.user !== undefined) {
     const len = out.write(meta.user.id, at + 1, 'utf8');
     at = out.writeUInt8(len, at) + len;
+    at = out.writeDoubleBE(meta.user.sinceMs, at);
     at = out.writeUInt32BE(toSeconds(meta.user.seenAtMs), at);
   }
   if (p !== undefined) {
@@ -150,9 +153,9 @@ export function readMeta(buf: Buffer, offset: number): { meta: SessionMeta; end:
   if ((flags & HAS_USER) !== 0) {
     const len = buf[at] ?? 0;
     const userEnd = at + 1 + len;
-    if (len === 0 || buf.byteLength < userEnd + 4) return undefined;
-    user = { id: buf.toString('utf8', at + 1, userEnd), seenAtMs: buf.readUInt32BE(userEnd) * 1000 };
-    at = userEnd + 4;
+    if (len === 0 || buf.byteLength < userEnd + 12) return undefined;
+    user = { id: buf.toString('utf8', at + 1, userEnd), sinceMs: buf.readDoubleBE(userEnd), seenAtMs: buf.readUInt32BE(userEnd + 8) * 1000 };
+    at = userEnd + 12;
   }
   let predecessor: SessionPredecessor | undefined;
   if ((flags & HAS_PREDECESSOR) !== 0) {

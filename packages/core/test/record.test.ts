@@ -17,7 +17,7 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
 t.test('a record round-trips: meta, user, predecessor, successor and data', async (t) => {
   const cases: SessionRecord[] = [
     record(),
-    record({ user: { id: 'user-ü-1', seenAtMs: 1_763_500_000_000 } }),
+    record({ user: { id: 'user-ü-1', sinceMs: 1_763_400_000_000, seenAtMs: 1_763_500_000_000 } }),
     record({ predecessor: { tag: lineageTag(createSessionId(1e12, false)), id: undefined, untilMs: 0 } }),
     record({ predecessor: { tag: lineageTag('x'), id: createSessionId(1e12, true), untilMs: 1_764_000_010_000 } }),
     record({ successor: { id: createSessionId(1e12, false), untilMs: 1_764_000_010_500 }, data: Buffer.alloc(0) }),

@@ -51,9 +51,9 @@ t.test('user ids: non-empty, at most 255 UTF-8 bytes', async (t) => {
 t.test('meta round-trips at any offset and its size is exact', async (t) => {
   const metas = [
     testMeta(1.5),
-    testMeta(1_764_000_000_123, { rev: 0xffff_ffff, createdAtMs: 1_700_000_000_000, user: { id: 'ü'.repeat(100), seenAtMs: 1_764_000_000_000 } }),
+    testMeta(1_764_000_000_123, { rev: 0xffff_ffff, createdAtMs: 1_700_000_000_000, user: { id: 'ü'.repeat(100), sinceMs: 1_763_000_000_000, seenAtMs: 1_764_000_000_000 } }),
     testMeta(9, { predecessor: { tag: lineageTag('a'), id: undefined, untilMs: 0 } }),
-    testMeta(9, { user: { id: 'x', seenAtMs: 0 }, predecessor: { tag: lineageTag('b'), id: createSessionId(1e12, false), untilMs: 1_764_000_010_000 } }),
+    testMeta(9, { user: { id: 'x', sinceMs: 0, seenAtMs: 0 }, predecessor: { tag: lineageTag('b'), id: createSessionId(1e12, false), untilMs: 1_764_000_010_000 } }),
   ];
   for (const meta of metas) {
     const buf = Buffer.alloc(metaBytes(meta) + 5, 0xee);
@@ -88,7 +88,7 @@ t.test('cookies of layout 1 still open (no logout on upgrade); layout 2 carries 
   t.ok(pointer.ok && pointer.envelope.data === undefined);
   t.notOk(openEnvelope(ring, sealToString(seal(ring, SealPurpose.pointer, plaintext))).ok, 'a pointer with trailing bytes is refused');
 
-  const meta = testMeta(5, { rev: 3, user: { id: 'u1', seenAtMs: 1_764_000_000_000 } });
+  const meta = testMeta(5, { rev: 3, user: { id: 'u1', sinceMs: 1_763_000_000_000, seenAtMs: 1_764_000_000_000 } });
   const v2 = openEnvelope(ring, sealEnvelope(ring, id, meta, undefined));
   t.ok(v2.ok);
   if (v2.ok) t.same({ rev: v2.envelope.rev, user: v2.envelope.user, handle: v2.envelope.handle, data: v2.envelope.data }, { rev: 3, user: meta.user, handle: meta.handle, data: undefined });

@@ -289,7 +289,7 @@ export class Session {
     const nowMs = this.#ctx.opts.now();
     if (state.id === undefined) state.startNew(nowMs, this.#ctx.opts.lifetimeMs, false);
     if (state.meta.user?.id === userId) return this;
-    state.meta.user = { id: userId, seenAtMs: nowMs };
+    state.meta.user = { id: userId, sinceMs: nowMs, seenAtMs: nowMs };
     state.userChanged = true;
     state.changes.raise(ChangeLevel.durable);
     return this;

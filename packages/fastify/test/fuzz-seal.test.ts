@@ -147,7 +147,7 @@ const meta = fc.record({
   rev: fc.nat({ max: 0xffff_ffff }),
   createdAtMs: fc.nat({ max: 0xffff_ffff }).map((s) => s * 1000),
   handle: fc.constant(null).map(() => newSessionHandle()),
-  user: fc.option(fc.record({ id: fc.string({ minLength: 1, maxLength: 60 }), seenAtMs: fc.nat({ max: 0xffff_ffff }).map((s) => s * 1000) }), { nil: undefined }),
+  user: fc.option(fc.record({ id: fc.string({ minLength: 1, maxLength: 60 }), sinceMs: fc.nat({ max: 0xffff_ffff }).map((s) => s * 1000), seenAtMs: fc.nat({ max: 0xffff_ffff }).map((s) => s * 1000) }), { nil: undefined }),
   predecessor: fc.constant(undefined),
 });
 
