@@ -73,6 +73,8 @@ const files = [...new Set(tests.include.flatMap((pattern) => globSync(pattern)))
   .sort();
 
 process.env.TAP_TYPE_STRIP_ONLY = '1';
+// A test file run on its own (not through the tap CLI) gets tap's default 30 s limit: use the repository's.
+process.env.TAP_TIMEOUT ??= '300';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
