@@ -7,6 +7,7 @@ import {
   SEAL_VERSION_XCHACHA,
   SealPurpose,
   sealFromString,
+  sealOverheadBytes,
   sealToString,
   type OpenFailure,
   type SealAlgorithm,
@@ -55,8 +56,8 @@ export function sealEnvelope(
 
 /** The sealed length (in cookie characters) of an envelope whose encoded data is `dataBytes` long. */
 export function envelopeCookieLength(dataBytes: number, meta: SessionMeta, algorithm?: SealAlgorithm): number {
-  const nonce = algorithm === 'aes-256-gcm' ? 12 : 24;
-  return Math.ceil(((6 + nonce + 16 + SESSION_ID_LENGTH + metaBytes(meta) + dataBytes) * 4) / 3);
+  const overhead = sealOverheadBytes(algorithm ?? 'xchacha20-poly1305');
+  return Math.ceil(((overhead + SESSION_ID_LENGTH + metaBytes(meta) + dataBytes) * 4) / 3);
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -72,10 +72,3 @@ export class SessionStateError extends GaesError {
     super('ERR_GAES_SESSION_STATE', message);
   }
 }
-
-/** The session was ended (terminated or given a new id) by a concurrent request; this request's changes are dropped. */
-export class SessionEndedError extends GaesError {
-  constructor() {
-    super('ERR_GAES_SESSION_ENDED', 'the session was ended by another request', { statusCode: 409 });
-  }
-}

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import type { KeyRing } from './keyring.ts';
 import { openSeal, seal, SealPurpose, type OpenFailure, type SealAlgorithm } from './seal.ts';
 import { SESSION_ID_LENGTH } from './session-id.ts';
-import { legacySessionHandle, metaBytes, readMeta, writeMeta, type SessionMeta } from './session-meta.ts';
+import { legacySessionHandle, MAX_META_BYTES, metaBytes, readMeta, writeMeta, type SessionMeta } from './session-meta.ts';
 
 /**
  * A session as kept server-side (in the cache and in Datastore), sealed with purpose `record` and the
@@ -29,15 +29,25 @@ export interface SessionRecord extends SessionMeta {
 
 const LAYOUT = 1;
 const FLAG_SUCCESSOR = 0x01;
+/** The layout byte and the flags byte. */
+const PREFIX_BYTES = 2;
+/** A successor: its id and the end of the grace period f64. */
+const SUCCESSOR_BYTES = SESSION_ID_LENGTH + 8;
+
+/**
+ * The most bytes a record holds besides its encoded data: the prefix, the longest session meta and a
+ * successor. A sealed record is at most this, plus the data, plus `MAX_SEAL_OVERHEAD_BYTES`.
+ */
+export const MAX_RECORD_HEADER_BYTES = PREFIX_BYTES + MAX_META_BYTES + SUCCESSOR_BYTES;
 
 /** Seals a record for session `id`. */
 export function sealRecord(ring: KeyRing, id: string, record: SessionRecord, algorithm?: SealAlgorithm): Buffer {
-  const successorBytes = record.successor === undefined ? 0 : SESSION_ID_LENGTH + 8;
-  const head = 2 + metaBytes(record) + successorBytes;
+  const successorBytes = record.successor === undefined ? 0 : SUCCESSOR_BYTES;
+  const head = PREFIX_BYTES + metaBytes(record) + successorBytes;
   const plaintext = Buffer.allocUnsafe(head + record.data.byteLength);
   plaintext[0] = LAYOUT;
   plaintext[1] = record.successor === undefined ? 0 : FLAG_SUCCESSOR;
-  let at = writeMeta(plaintext, 2, record);
+  let at = writeMeta(plaintext, PREFIX_BYTES, record);
   if (record.successor !== undefined) {
     at += plaintext.write(record.successor.id, at, SESSION_ID_LENGTH, 'latin1');
     plaintext.writeDoubleBE(record.successor.untilMs, at);

@@ -58,6 +58,14 @@ const TAG_BYTES = 16;
 const XCHACHA_NONCE_BYTES = 24;
 const GCM_NONCE_BYTES = 12;
 
+/** Bytes a seal adds to its plaintext with `algorithm`: the header, the nonce and the tag. */
+export function sealOverheadBytes(algorithm: SealAlgorithm): number {
+  return HEADER_BYTES + (algorithm === 'aes-256-gcm' ? GCM_NONCE_BYTES : XCHACHA_NONCE_BYTES) + TAG_BYTES;
+}
+
+/** The most bytes a seal adds to its plaintext, whichever algorithm made it. */
+export const MAX_SEAL_OVERHEAD_BYTES = HEADER_BYTES + Math.max(XCHACHA_NONCE_BYTES, GCM_NONCE_BYTES) + TAG_BYTES;
+
 /** The default algorithm on this platform. */
 export const defaultSealAlgorithm: SealAlgorithm = sodium === undefined ? 'aes-256-gcm' : 'xchacha20-poly1305';
 

@@ -94,13 +94,23 @@ export function toSeconds(ms: number): number {
   return Math.min(Math.max(Math.floor(ms / 1000), 0), 0xffff_ffff);
 }
 
+/** What every meta holds: lastActiveMs f64, rev u32, createdAt u32, the handle and the flags byte. */
+const FIXED_META_BYTES = 8 + 4 + 4 + HANDLE_BYTES + 1;
+/** A user binding besides its id: the id's length u8, since f64, seenAt u32. */
+const USER_FIXED_BYTES = 1 + 8 + 4;
+/** A predecessor still in its grace period besides its tag: its id and the end of the grace period u32. */
+const PREDECESSOR_ID_BYTES = SESSION_ID_LENGTH + 4;
+
 /** Bytes that {@link writeMeta} takes for `meta`. */
 export function metaBytes(meta: SessionMeta): number {
-  const user = meta.user === undefined ? 0 : 1 + Buffer.byteLength(meta.user.id) + 12;
+  const user = meta.user === undefined ? 0 : USER_FIXED_BYTES + Buffer.byteLength(meta.user.id);
   const p = meta.predecessor;
-  const predecessor = p === undefined ? 0 : LINEAGE_TAG_BYTES + (p.id === undefined ? 0 : SESSION_ID_LENGTH + 4);
-  return 8 + 4 + 4 + HANDLE_BYTES + 1 + user + predecessor;
+  const predecessor = p === undefined ? 0 : LINEAGE_TAG_BYTES + (p.id === undefined ? 0 : PREDECESSOR_ID_BYTES);
+  return FIXED_META_BYTES + user + predecessor;
 }
+
+/** The most bytes {@link writeMeta} takes: a user id of {@link MAX_USER_ID_BYTES} and a predecessor with its id. */
+export const MAX_META_BYTES = FIXED_META_BYTES + USER_FIXED_BYTES + MAX_USER_ID_BYTES + LINEAGE_TAG_BYTES + PREDECESSOR_ID_BYTES;
 
 const HAS_USER = 0x01;
 const HAS_PREDECESSOR = 0x02;

@@ -7,7 +7,6 @@ import {
   ConfigError,
   DecodeError,
   GaesError,
-  SessionEndedError,
   SessionStateError,
   SessionTooLargeError,
   StoreRejectedError,
@@ -24,7 +23,6 @@ t.test('codes, statuses and names', async (t) => {
     [new StoreUnavailableError('m'), 'ERR_GAES_STORE_UNAVAILABLE', 503, 'StoreUnavailableError'],
     [new StoreRejectedError('m'), 'ERR_GAES_STORE_REJECTED', 500, 'StoreRejectedError'],
     [new SessionStateError('m'), 'ERR_GAES_SESSION_STATE', 500, 'SessionStateError'],
-    [new SessionEndedError(), 'ERR_GAES_SESSION_ENDED', 409, 'SessionEndedError'],
     [new GaesError('ERR_GAES_SOMETHING', 'm'), 'ERR_GAES_SOMETHING', 500, 'GaesError'],
     [new GaesError('ERR_GAES_SOMETHING', 'm', { statusCode: 418 }), 'ERR_GAES_SOMETHING', 418, 'GaesError'],
   ];
@@ -48,7 +46,7 @@ t.test('a cause is kept when given, and absent when not', async (t) => {
   ]) {
     t.equal(error.cause, cause, `${error.name} keeps its cause`);
   }
-  for (const error of [new ConfigError('m'), new StoreUnavailableError('m'), new StoreRejectedError('m'), new SessionEndedError()]) {
+  for (const error of [new ConfigError('m'), new StoreUnavailableError('m'), new StoreRejectedError('m')]) {
     t.notOk('cause' in error, `${error.name} without a cause has none`);
   }
   t.equal(new StoreUnavailableError('m', { cause }).statusCode, 503, 'a cause does not change the status');
