@@ -1,4 +1,4 @@
-import { ConfigError } from '@gaes/core';
+import { assertKind, assertNamespace, ConfigError, DEFAULT_SESSION_KIND } from '@gaes/core';
 import { Datastore, type DatastoreOptions } from '@google-cloud/datastore';
 
 /**
@@ -9,8 +9,8 @@ import { Datastore, type DatastoreOptions } from '@google-cloud/datastore';
  */
 export type DatastoreInput = Datastore | DatastoreOptions | { key(...args: never[]): unknown };
 
-/** The kind session entities use unless told otherwise. */
-export const DEFAULT_SESSION_KIND = 'GaesSession';
+/** The kind session entities use unless told otherwise (defined in `@gaes/core`). */
+export { DEFAULT_SESSION_KIND };
 
 /** Where session entities live: a client, a kind and a namespace. */
 export interface SessionKindLocation {
@@ -53,12 +53,8 @@ export function resolveLocation(input: {
   }
   const datastore = asClient(input.datastore) ?? new Datastore({ ...(input.datastore as DatastoreOptions) });
   const kind = input.kind ?? DEFAULT_SESSION_KIND;
-  if (typeof kind !== 'string' || !/^\S{1,100}$/.test(kind) || /^__.*__$/.test(kind)) {
-    throw new ConfigError('the Datastore `kind` must be 1–100 characters without spaces, not of the form "__name__"');
-  }
+  assertKind(kind, 'the Datastore `kind`');
   const namespace = input.namespace ?? (datastore.namespace === '' ? undefined : datastore.namespace);
-  if (namespace !== undefined && !/^[0-9A-Za-z._-]{1,100}$/.test(namespace)) {
-    throw new ConfigError('the Datastore `namespace` must be 1–100 letters, digits, ".", "_" or "-"');
-  }
+  if (namespace !== undefined) assertNamespace(namespace, 'the Datastore `namespace`');
   return { datastore, kind, namespace };
 }

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { DATASTORE_MAX_PROPERTY_BYTES, SessionEntityProperty } from '@gaes/core';
 import type { Entity, Key } from '@google-cloud/datastore';
 import type { SessionKindLocation } from './client.ts';
 
@@ -11,22 +12,16 @@ import type { SessionKindLocation } from './client.ts';
  * | `expiresAt` | timestamp | yes     | lets you turn on a Datastore TTL policy on `expiresAt`               |
  * | `updatedAt` | timestamp | no      | when the session was last written (the sweeper's `olderThanMs`)      |
  *
- * `excludeFromIndexes` is sent with every save, so no save ever indexes the payload.
+ * `excludeFromIndexes` is sent with every save, so no save ever indexes the payload. The names live in
+ * `@gaes/core` (`SessionEntityProperty`), where the largest session an entity holds is computed from them.
  */
-export const SessionProperty = {
-  payload: 'payload',
-  expiresAt: 'expiresAt',
-  updatedAt: 'updatedAt',
-} as const;
-
-/** The largest entity Datastore accepts, in bytes. */
-export const MAX_ENTITY_BYTES = 1_048_572;
+export const SessionProperty = SessionEntityProperty;
 
 /**
- * The longest single property value Datastore accepts, in bytes (its error: `The value of property "…"
- * is longer than 1048487 bytes.`): a sealed payload over it can never be stored.
+ * The longest single property value Datastore accepts, in bytes (`DATASTORE_MAX_PROPERTY_BYTES` in
+ * `@gaes/core`): a sealed payload over it can never be stored.
  */
-export const MAX_PAYLOAD_BYTES = 1_048_487;
+export const MAX_PAYLOAD_BYTES = DATASTORE_MAX_PROPERTY_BYTES;
 
 /** The key of session `id`. */
 export function sessionKey(loc: SessionKindLocation, id: string): Key {

@@ -1,8 +1,8 @@
 import { StoreRejectedError } from '@gaes/core';
 
 /**
- * Datastore refused a session entity because it is too large (a property over 1,048,487 bytes, or an
- * entity over 1,048,572 bytes).
+ * Datastore refused a session entity because it is too large (a property over `DATASTORE_MAX_PROPERTY_BYTES`,
+ * or an entity over `DATASTORE_MAX_ENTITY_BYTES`: see `@gaes/core`'s `datastore-limits.ts`).
  * Retrying will not help; the session must shrink. Nothing was written, so the previous state stays intact.
  *
  * It is a {@link StoreRejectedError} (HTTP 500) with its own code.

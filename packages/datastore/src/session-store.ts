@@ -10,7 +10,7 @@ import { rpc } from './rpc.ts';
 export interface DatastoreSessionStoreOptions {
   /** A `Datastore` instance from `@google-cloud/datastore`, or the options to build one. */
   readonly datastore: DatastoreInput;
-  /** Kind of session entities. @default 'GaesSession' */
+  /** Kind of session entities. @default {@link @gaes/core!DEFAULT_SESSION_KIND} */
   readonly kind?: string | undefined;
   /** Namespace of session entities. @default the client's namespace (normally the default namespace) */
   readonly namespace?: string | undefined;

@@ -1,17 +1,14 @@
-import { ConfigError, expiredIdUpperBound, StoreRejectedError } from '@gaes/core';
+import { ConfigError, DATASTORE_MAX_MUTATIONS_PER_COMMIT, expiredIdUpperBound, StoreRejectedError } from '@gaes/core';
 import { PropertyFilter, type Key, type Query } from '@google-cloud/datastore';
 import { resolveLocation, type DatastoreInput, type SessionKindLocation } from './client.ts';
 import { sessionKey, updatedAtOf } from './entity.ts';
 import { resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
 
-/** Most keys one Commit may delete (Datastore's mutation limit). */
-const MAX_BATCH = 500;
-
 /** Options of {@link deleteExpiredSessions}. */
 export interface DeleteExpiredSessionsOptions {
   /** A `Datastore` instance, or options to build one. */
   readonly datastore: DatastoreInput;
-  /** Kind of session entities. @default 'GaesSession' */
+  /** Kind of session entities. @default {@link @gaes/core!DEFAULT_SESSION_KIND} */
   readonly kind?: string | undefined;
   /** Namespace of session entities. @default the client's namespace (normally the default namespace) */
   readonly namespace?: string | undefined;
@@ -23,9 +20,9 @@ export interface DeleteExpiredSessionsOptions {
    * {@link deleteExpiredSessions}). @default none
    */
   readonly olderThanMs?: number | undefined;
-  /** Keys per query page and per delete Commit, 1–500. @default 500 */
+  /** Keys per query page and per delete Commit, 1–{@link DATASTORE_MAX_MUTATIONS_PER_COMMIT}. @default {@link DATASTORE_MAX_MUTATIONS_PER_COMMIT} */
   readonly batchSize?: number | undefined;
-  /** Entities per page of the `olderThanMs` scan, 1–500 (whole payloads are read: keep it modest). @default 100 */
+  /** Entities per page of the `olderThanMs` scan, 1–{@link DATASTORE_MAX_MUTATIONS_PER_COMMIT} (whole payloads are read: keep it modest). @default 100 */
   readonly scanPageSize?: number | undefined;
   /** When to stop: a time in ms since the epoch (read from `clock`) or an AbortSignal. Checked before each query. */
   readonly deadline: number | AbortSignal;
@@ -112,8 +109,8 @@ function deadlineCheck(deadline: number | AbortSignal, clock: () => number): () 
  */
 export async function deleteExpiredSessions(options: DeleteExpiredSessionsOptions): Promise<SweepProgress> {
   if (!Number.isFinite(options.now)) throw new ConfigError('`now` must be a time in ms since the epoch');
-  const batchSize = positiveInt(options.batchSize, MAX_BATCH, 'batchSize', MAX_BATCH);
-  const scanPageSize = positiveInt(options.scanPageSize, 100, 'scanPageSize', MAX_BATCH);
+  const batchSize = positiveInt(options.batchSize, DATASTORE_MAX_MUTATIONS_PER_COMMIT, 'batchSize', DATASTORE_MAX_MUTATIONS_PER_COMMIT);
+  const scanPageSize = positiveInt(options.scanPageSize, 100, 'scanPageSize', DATASTORE_MAX_MUTATIONS_PER_COMMIT);
   const olderThanMs = options.olderThanMs;
   if (olderThanMs !== undefined && (!Number.isInteger(olderThanMs) || olderThanMs < 0)) {
     throw new ConfigError('`olderThanMs` must be a whole number of milliseconds, 0 or more');

@@ -1,5 +1,6 @@
 import { KeyRing } from '@gaes/core';
 import t from 'tap';
+import { GrpcCode } from '../src/classify-error.ts';
 import { listKeyRing, retireKeyRing, rotateKeyRing } from '../src/keyring/commands.ts';
 import { DatastoreKeyRing } from '../src/keyring/source.ts';
 import { freshNamespace, rejection, startDatastore } from './fixtures/emulator.ts';
@@ -86,4 +87,18 @@ t.test('concurrent rotations from many instances add exactly one staged key', as
   const results = await Promise.all(Array.from({ length: 8 }, () => rotateKeyRing({ datastore, namespace, masterSecret: MASTER, now: 10 })));
   t.equal(results.filter((r) => r.action === 'staged').length, 1);
   t.equal((await listKeyRing({ datastore, namespace, masterSecret: MASTER, now: 10 })).keys.length, 2);
+});
+
+t.test('a ring update that loses a race (ABORTED) is run again; any other refusal is not', async (t) => {
+  const { datastore, emulator } = await startDatastore(t);
+  if (emulator === undefined) return t.skip('needs the in-memory emulator to inject faults');
+  const namespace = freshNamespace();
+  emulator.injectFault({ method: 'Commit', code: GrpcCode.ABORTED, times: 2 });
+  emulator.resetCounts();
+  t.equal((await rotateKeyRing({ datastore, namespace, masterSecret: MASTER })).action, 'created', 'created on the third attempt');
+  t.equal(emulator.rpcCounts().Commit, 3);
+  emulator.injectFault({ method: 'Commit', code: GrpcCode.PERMISSION_DENIED });
+  emulator.resetCounts();
+  t.match(await rejection(rotateKeyRing({ datastore, namespace: freshNamespace(), masterSecret: MASTER })), { code: GrpcCode.PERMISSION_DENIED });
+  t.equal(emulator.rpcCounts().Commit, 1, 'not retried');
 });

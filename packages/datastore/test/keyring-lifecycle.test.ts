@@ -1,4 +1,5 @@
 import t from 'tap';
+import { ConfigError } from '@gaes/core';
 import { classifyKeys, planRetire, planRotate, type StoredKey } from '../src/keyring/lifecycle.ts';
 
 const policy = { propagationMs: 300_000, lifetimeMs: 7 * 86_400_000 };
@@ -48,4 +49,10 @@ t.test('retire removes only expired keys, or a previous key when forced', async 
 
 t.test('only staged keys (clock skew): the oldest seals', async (t) => {
   t.same(roles([key('a', 1000), key('b', 2000)], 0), { a: 'primary', b: 'staged' });
+});
+
+t.test('a forced retire that cannot be done is a ConfigError', async (t) => {
+  const keys = [key('a', 0, true), key('b', 1_000), key('c', 5_000)];
+  const now = 1_000 + policy.propagationMs + 10;
+  for (const keyId of ['b', 'c', 'nope']) t.throws(() => planRetire(keys, policy, now, { keyId }), ConfigError, keyId);
 });

@@ -49,7 +49,7 @@ export async function rotateKeyRing(options: KeyRingCommandOptions): Promise<Key
   return updateRing(options, now, (current) => {
     const policy = current?.policy ?? newPolicy(options);
     const { usable, refused } = current === undefined ? { usable: { keys: [] }, refused: [] } : unwrapRing(master, identity, current);
-    const outcome = planRotate(usable.keys, policy, now, (bootstrap) => createStoredKey(master, identity, policy, now, bootstrap));
+    const outcome = planRotate(usable.keys, policy, now, (bootstrap) => createStoredKey(master, identity, policy, { nowMs: now, bootstrap }));
     const ring: StoredRing = { keys: [...outcome.keys, ...refused.map((r) => r.key)], policy };
     const report: KeyRingReport = {
       action: current === undefined ? 'created' : outcome.action === 'created' ? 'staged' : 'already-staged',
@@ -81,12 +81,7 @@ export async function retireKeyRing(options: KeyRingCommandOptions & { readonly 
     const forced = options.forceKeyId;
     // A refused key goes anyway: naming it with `force` is not an error.
     const force = forced === undefined || (refusedIds.includes(forced) && !usable.keys.some((k) => k.id === forced)) ? undefined : { keyId: forced };
-    let outcome;
-    try {
-      outcome = planRetire(usable.keys, current.policy, now, force);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
+    const outcome = planRetire(usable.keys, current.policy, now, force);
     const removed = [...new Set([...outcome.removed, ...refusedIds])];
     const ring: StoredRing = { keys: outcome.keys, policy: current.policy };
     const report: KeyRingReport = {

@@ -23,7 +23,7 @@ export interface StoredKey {
   readonly wrapped: string;
 }
 
-import { parseDuration, type Duration } from '@gaes/core';
+import { ConfigError, parseDuration, type Duration } from '@gaes/core';
 
 /** The timing rules of a key ring. */
 export interface KeyRingPolicy {
@@ -142,7 +142,7 @@ export interface RetireOutcome {
 /**
  * Removes expired keys; with `force`, also the given previous key before its sessions expired (those
  * sessions end: use it for a leaked key). The primary and staged keys are never removed.
- * @throws {Error} when `force` names a key that is not a previous or expired key.
+ * @throws {ConfigError} when `force` names a key that is not a previous or expired key.
  */
 export function planRetire(
   keys: readonly StoredKey[],
@@ -153,9 +153,9 @@ export function planRetire(
   const statuses = classifyKeys(keys, policy, nowMs);
   if (force !== undefined) {
     const target = statuses.find((s) => s.id === force.keyId);
-    if (target === undefined) throw new Error(`no key ${force.keyId} in the ring`);
+    if (target === undefined) throw new ConfigError(`no key ${force.keyId} in the ring`);
     if (target.role === 'primary' || target.role === 'staged') {
-      throw new Error(`key ${force.keyId} is the ${target.role} key: rotate first, then retire it once a newer key is primary`);
+      throw new ConfigError(`key ${force.keyId} is the ${target.role} key: rotate first, then retire it once a newer key is primary`);
     }
   }
   const removed = statuses.filter((s) => s.role === 'expired' || s.id === force?.keyId).map((s) => s.id);

@@ -1,4 +1,4 @@
-import { ConfigError, KeyRing, parseDuration, type Duration, type Secret } from '@gaes/core';
+import { ConfigError, KeyRing, parseDuration, resolveMasterSecret, type Duration, type Secret } from '@gaes/core';
 import { classifyKeys, newRingPolicy, type KeyStatus } from './lifecycle.ts';
 import { KeyRingFormatError, readRing, ringIdentity, updateRing, type KeyRingLocation, type StoredRing } from './store.ts';
 import { createStoredKey, ringStatus, unwrapRing, type UnwrappedRing } from './unwrap-ring.ts';
@@ -26,13 +26,12 @@ export interface DatastoreKeyRingOptions extends KeyRingLocation {
   readonly now?: (() => number) | undefined;
 }
 
-/** The master secret from an option or `GAES_MASTER_SECRET`. @throws {ConfigError} when neither is set. */
+/**
+ * The wrapping key from the `masterSecret` option or `GAES_MASTER_SECRET` (see `resolveMasterSecret`).
+ * @throws {ConfigError} when neither is set, or the secret is too short.
+ */
 export function masterKeyFrom(secret: Secret | undefined): MasterKey {
-  const value = secret ?? process.env.GAES_MASTER_SECRET;
-  if (value === undefined || value === '') {
-    throw new ConfigError('the key ring needs a master secret: set GAES_MASTER_SECRET (32+ random bytes) or pass `masterSecret`');
-  }
-  return deriveMasterKey(value);
+  return deriveMasterKey(resolveMasterSecret(secret, { alternative: 'pass `masterSecret`' }));
 }
 
 /**
@@ -87,7 +86,7 @@ export class DatastoreKeyRing {
       const policy = newRingPolicy(options, (option) => `\`${option}\``);
       stored = await updateRing(options, now(), (current) => {
         if (current !== undefined) return { ring: undefined, result: current };
-        const created: StoredRing = { keys: [createStoredKey(master, identity, policy, now(), true)], policy };
+        const created: StoredRing = { keys: [createStoredKey(master, identity, policy, { nowMs: now(), bootstrap: true })], policy };
         return { ring: created, result: created };
       });
     }

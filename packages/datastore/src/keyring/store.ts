@@ -1,14 +1,15 @@
-import { ConfigError, GaesError } from '@gaes/core';
+import { assertKeyName, assertKind, assertNamespace, DEFAULT_KEY_RING_KIND, DEFAULT_KEY_RING_NAME, GaesError } from '@gaes/core';
 import type { Datastore, Key } from '@google-cloud/datastore';
+import { GrpcCode, grpcCode } from '../classify-error.ts';
 import type { KeyRingPolicy, StoredKey } from './lifecycle.ts';
 import type { RingIdentity } from './wrap.ts';
 
 /** Where the key ring entity lives. */
 export interface KeyRingLocation {
   readonly datastore: Datastore;
-  /** @default 'GaesKeyRing' */
+  /** @default {@link DEFAULT_KEY_RING_KIND} */
   readonly kind?: string | undefined;
-  /** @default 'default' */
+  /** @default {@link DEFAULT_KEY_RING_NAME} */
   readonly name?: string | undefined;
   readonly namespace?: string | undefined;
 }
@@ -30,12 +31,14 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 
 /**
  * The ring entity's kind, name and namespace with defaults resolved, as bound into every wrapped key.
- * @throws {ConfigError} for a kind or name that Datastore would refuse.
+ * @throws {ConfigError} for a kind, name or namespace that Datastore would refuse.
  */
 export function ringIdentity(loc: KeyRingLocation): RingIdentity {
-  const kind = loc.kind ?? 'GaesKeyRing';
-  const name = loc.name ?? 'default';
-  if (!/^\S{1,100}$/.test(kind) || !/^\S{1,100}$/.test(name)) throw new ConfigError('key ring kind and name must be 1–100 characters without spaces');
+  const kind = loc.kind ?? DEFAULT_KEY_RING_KIND;
+  const name = loc.name ?? DEFAULT_KEY_RING_NAME;
+  assertKind(kind, 'the key ring `kind`');
+  assertKeyName(name, 'the key ring `name`');
+  if (loc.namespace !== undefined && loc.namespace !== '') assertNamespace(loc.namespace, 'the key ring `namespace`');
   return { kind, name, namespace: loc.namespace ?? '' };
 }
 
@@ -113,7 +116,7 @@ export async function updateRing<T>(
     } catch (err) {
       lastError = err;
       await tx.rollback().catch(() => undefined);
-      if ((err as { code?: unknown }).code !== 10 /* ABORTED */) throw err;
+      if (grpcCode(err) !== GrpcCode.ABORTED) throw err;
     }
   }
   throw lastError;

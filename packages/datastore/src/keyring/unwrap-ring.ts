@@ -24,8 +24,17 @@ function bindingOf(ring: RingIdentity, policy: KeyRingPolicy, key: StoredKey): K
   return { ring, policy, id: key.id, createdAtMs: key.createdAtMs, bootstrap: key.bootstrap === true };
 }
 
-/** A new key for `ring`, wrapped with the master key and bound to the ring, its policy and its own times. */
-export function createStoredKey(master: MasterKey, ring: RingIdentity, policy: KeyRingPolicy, nowMs: number, bootstrap: boolean): StoredKey {
+/**
+ * A new key for `ring`, created at `nowMs`, wrapped with the master key and bound to the ring, its policy and
+ * its own times. `bootstrap`: the ring's first key, active at once.
+ */
+export function createStoredKey(
+  master: MasterKey,
+  ring: RingIdentity,
+  policy: KeyRingPolicy,
+  key: { readonly nowMs: number; readonly bootstrap: boolean },
+): StoredKey {
+  const { nowMs, bootstrap } = key;
   const id = randomBytes(6).toString('hex');
   const wrapped = wrapKey(master, { ring, policy, id, createdAtMs: nowMs, bootstrap }, newDataKey());
   return { id, createdAtMs: nowMs, ...(bootstrap ? { bootstrap: true } : {}), wrapped };

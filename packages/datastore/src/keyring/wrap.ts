@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { ConfigError, GaesError, MIN_SECRET_BYTES, type Secret } from '@gaes/core';
+import { GaesError, type Secret } from '@gaes/core';
 import type { KeyRingPolicy } from './lifecycle.ts';
 
 /**
@@ -76,12 +76,9 @@ function unwrapMessage(keyId: string, reason: KeyUnwrapReason, ring: RingIdentit
   }
 }
 
-/** @throws {ConfigError} for a master secret shorter than 32 bytes. */
+/** The wrapping key of a master secret that `resolveMasterSecret` accepted (see `masterKeyFrom`). */
 export function deriveMasterKey(secret: Secret): MasterKey {
   const ikm = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
-  if (ikm.byteLength < MIN_SECRET_BYTES) {
-    throw new ConfigError(`the key ring's master secret must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`);
-  }
   return { key: Buffer.from(hkdfSync('sha256', ikm, 'gaes/keyring-master/v1', 'wrap data keys', 32)) };
 }
 
