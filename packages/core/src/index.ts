@@ -90,3 +90,12 @@ export {
 } from './cookie-chunks.ts';
 export { chooseTier, DEFAULT_COOKIE_ONLY_THRESHOLD, MAX_SESSION_BYTES, type SessionTier } from './tier.ts';
 export { isVersionedStore, type SessionStore, type VersionedSessionStore, type VersionedValue, type VersionedWrite } from './store.ts';
+export {
+  applyRevocation,
+  isRevokedBy,
+  type RevocationChange,
+  type RevokedHandle,
+  type UserDirectory,
+  type UserRevocation,
+  type UserSessionRecord,
+} from './user-directory.ts';

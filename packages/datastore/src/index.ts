@@ -22,3 +22,4 @@ export {
   type KeyStatus,
   type StoredKey,
 } from './keyring/index.ts';
+export { DatastoreUserDirectory, type DatastoreUserDirectoryOptions } from './users/user-directory.ts';

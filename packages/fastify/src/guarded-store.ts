@@ -1,4 +1,4 @@
-import { isVersionedStore, type SessionStore, type VersionedSessionStore } from '@gaes/core';
+import { isVersionedStore, type SessionStore, type UserDirectory, type VersionedSessionStore } from '@gaes/core';
 import type { CircuitBreaker } from './breaker.ts';
 
 /** A key no session uses (ids are 43 characters of digits, `_`/`S` and hex): what a breaker's probe reads. */
@@ -22,4 +22,17 @@ export function guardStore(store: SessionStore, breaker: CircuitBreaker): Sessio
     write: (id, value, expiresAtMs, basedOn) => breaker.run(() => store.write(id, value, expiresAtMs, basedOn)),
   };
   return versioned;
+}
+
+/** `directory` behind the breaker of the tier it lives in (Datastore). */
+export function guardDirectory(directory: UserDirectory, breaker: CircuitBreaker | undefined): UserDirectory {
+  if (breaker === undefined) return directory;
+  return {
+    put: (record) => breaker.run(() => directory.put(record)),
+    get: (handle) => breaker.run(() => directory.get(handle)),
+    delete: (handle) => breaker.run(() => directory.delete(handle)),
+    list: (userId) => breaker.run(() => directory.list(userId)),
+    revoke: (userId, change, nowMs) => breaker.run(() => directory.revoke(userId, change, nowMs)),
+    changedSince: (sinceMs, nowMs) => breaker.run(() => directory.changedSince(sinceMs, nowMs)),
+  };
 }

@@ -127,6 +127,13 @@ export interface GaesSessionOptions {
    * (the old id is refused at once). @default '10s'
    */
   readonly regenerateGrace?: Duration;
+  /**
+   * How often every instance looks for sessions ended by `app.gaes.endSession`/`endAllSessions` on another
+   * instance: a cookie-tier session ends everywhere within this (plus one query's time). @default '2s'
+   */
+  readonly revocationPoll?: Duration;
+  /** A user-bound session's `lastSeenAt` (in `listSessions`) is updated at most this often. @default '5m' */
+  readonly userSeenInterval?: Duration;
   /** The circuit breakers in front of the cache and of Datastore; `false` turns them off. @default { failureThreshold: 3, openFor: '1s', maxOpenFor: '5s' } */
   readonly circuitBreaker?: CircuitBreakerOptions | false;
   /** Makes `getCurrentSession()` work (AsyncLocalStorage); off so apps that do not use it pay nothing. @default false */
@@ -167,6 +174,8 @@ export interface ResolvedOptions {
   readonly algorithm: SealAlgorithm;
   readonly cookieCacheSize: number;
   readonly regenerateGraceMs: number;
+  readonly revocationPollMs: number;
+  readonly userSeenIntervalMs: number;
   readonly circuitBreaker: BreakerSettings | undefined;
   readonly currentSession: boolean;
   readonly now: () => number;
@@ -181,6 +190,12 @@ const MAX_COOKIE_ONLY_THRESHOLD = 65_536;
 /** Whether a Keyv keeps its entries in this process (Keyv wraps Maps and other in-memory stores in its memory adapter). */
 function isProcessLocal(cache: Keyv): boolean {
   return (cache.store as { constructor?: { name?: string } } | undefined)?.constructor?.name === 'KeyvMemoryAdapter';
+}
+
+function positiveDuration(value: Duration, what: string): number {
+  const ms = parseDuration(value, what);
+  if (ms < 1) throw new ConfigError(`${what} must be at least 1 ms`);
+  return ms;
 }
 
 function resolveBreaker(input: CircuitBreakerOptions | false | undefined): BreakerSettings | undefined {
@@ -305,6 +320,8 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     algorithm,
     cookieCacheSize,
     regenerateGraceMs: parseDuration(opts.regenerateGrace ?? '10s', '`regenerateGrace`'),
+    revocationPollMs: positiveDuration(opts.revocationPoll ?? '2s', '`revocationPoll`'),
+    userSeenIntervalMs: parseDuration(opts.userSeenInterval ?? '5m', '`userSeenInterval`'),
     circuitBreaker: resolveBreaker(opts.circuitBreaker),
     currentSession: opts.currentSession ?? false,
     now: opts.now ?? Date.now,

@@ -8,8 +8,14 @@ import { Session } from './session.ts';
 import type { SessionContext } from './session-context.ts';
 import { cookieSettings, onGoogleCloud, warnAboutInstances } from './startup-checks.ts';
 import { buildStores } from './stores.ts';
+import { usersApi, type GaesUsersApi } from './users/gaes-api.ts';
+import { RevocationFeed } from './users/revocation-feed.ts';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Users and their sessions (gaes): list a user's sessions, end one, end all. */
+    readonly gaes: GaesUsersApi;
+  }
   interface FastifyRequest {
     /** The session of this request (gaes). */
     readonly session: Session;
@@ -26,10 +32,14 @@ type WithSlot = FastifyRequest & { [kSession]: Session | null };
 async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
   const opts = resolveOptions(input);
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
-  const { store, breakers } = await buildStores(opts, app.log);
+  const { store, directory, breakers } = await buildStores(opts, app.log);
   warnAboutInstances(app, opts, store.durable !== undefined);
   const cookies = cookieSettings(app, opts);
-  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies, onGoogleCloud: onGoogleCloud() };
+  const feed = new RevocationFeed({ directory, intervalMs: opts.revocationPollMs, now: opts.now, log: app.log });
+  await feed.start();
+  const users = { directory, feed };
+  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies, onGoogleCloud: onGoogleCloud(), users };
+  app.decorate('gaes', usersApi({ directory, feed, store, lifetimeMs: opts.lifetimeMs, now: opts.now }));
   const [firstName, secondName] = cookies.names.map((name) => `${name}0`) as [string, string];
 
   app.decorateRequest(kSession, null);
@@ -78,6 +88,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   });
 
   app.addHook('onClose', async () => {
+    feed.stop();
     for (const breaker of breakers) breaker.close();
     await opts.keyring.close?.();
   });

@@ -7,6 +7,17 @@ import type { SessionContext } from './session-context.ts';
 import type { SessionState } from './session-state.ts';
 import { clearSlot, cookieAttributes, writeSlot } from './set-cookies.ts';
 
+/** What a save needs to know about the request. */
+export interface SaveRequest {
+  /** Whether `Secure` is due for `cookie.secure: 'auto'`. */
+  readonly https: boolean;
+  /** Chunks of each cookie slot the request carried. */
+  readonly present: Presence;
+  readonly log: FastifyBaseLogger;
+  /** For a user-bound session's record. */
+  readonly userAgent: string | undefined;
+}
+
 /** What a save did: the Set-Cookie headers to send, where the data lives now and in how many cookies. */
 export interface SaveResult {
   readonly headers: string[];
@@ -29,19 +40,16 @@ type Written =
  * copies that moved, and returns the Set-Cookie headers. A new id is written before its old id is ended, so a
  * failure leaves the old session intact.
  */
-export async function saveSession(
-  state: SessionState,
-  ctx: SessionContext,
-  https: boolean,
-  present: Presence,
-  log: FastifyBaseLogger,
-): Promise<SaveResult> {
+export async function saveSession(state: SessionState, ctx: SessionContext, request: SaveRequest): Promise<SaveResult> {
+  const { https, present, log } = request;
   const nowMs = ctx.opts.now();
   let written: Written = { kind: 'unchanged', tier: state.origin };
   if (state.id !== undefined && state.readOnly) {
     if (state.changes.level !== ChangeLevel.none) log.debug({ id: state.id }, 'gaes: changes to a replaced session id dropped (grace period)');
   } else if (state.id !== undefined && state.mustWrite) {
+    const recordUser = state.userChanged || state.cookieChanged || state.userSeen;
     written = await writeData(state, ctx, nowMs, log);
+    if (written.kind === 'cookie' && recordUser) await registerUserSession(state, ctx, nowMs, request);
   }
   await runQueues(state, ctx, log);
 
@@ -72,16 +80,18 @@ async function writeData(state: SessionState, ctx: SessionContext, nowMs: number
   const ring = opts.keyring.current();
   const id = state.id as string;
   const dataUnchanged = state.changes.level === ChangeLevel.none && !state.cookieChanged && !state.userChanged;
-  if (dataUnchanged && (state.origin === 'cookie' || state.needsLoad || !state.touch)) {
+  if (dataUnchanged && (state.origin === 'cookie' || state.needsLoad || (!state.touch && !state.userSeen))) {
     // Only the cookie needs re-sealing (a new key, or activity recorded in a cookie-tier session): its data
     // (or pointer) is sealed again as it came, without decoding or encoding anything.
     if (state.touch) state.meta.lastActiveMs = nowMs;
+    if (state.userSeen && state.meta.user !== undefined) state.meta.user = { ...state.meta.user, seenAtMs: nowMs };
     const bytes = state.origin === 'cookie' ? (state.pending?.bytes ?? encodeSessionData(state.data ?? {})) : undefined;
     return { kind: 'cookie', value: sealEnvelope(ring, id, state.meta, bytes, opts.algorithm), tier: state.origin };
   }
   const bytes = encodeSessionData(state.data ?? {});
   const tier = chooseTier(bytes.byteLength, opts.cookieOnlyThreshold, opts.maxSessionBytes);
   state.meta.lastActiveMs = nowMs;
+  if (state.userSeen && state.meta.user !== undefined) state.meta.user = { ...state.meta.user, seenAtMs: nowMs };
   if (tier === 'cookie') {
     if (state.fromServer) state.idsMovedToCookies.push(id);
     state.meta.rev = 0;
@@ -89,6 +99,7 @@ async function writeData(state: SessionState, ctx: SessionContext, nowMs: number
   }
   const base = state.fromServer ? state.base : undefined;
   const record: SessionRecord = { ...state.meta, rev: (base?.rev ?? 0) + 1, successor: undefined, data: bytes };
+  // Activity and "last seen" alone are quick writes; anything else is durable.
   const durable = state.changes.level === ChangeLevel.durable || state.cookieChanged || state.userChanged || state.origin === 'cookie';
   const outcome = await ctx.store.save(id, record, state.expiresAtMs, { durable, base, rebase: rebaseOnto(state, ctx) });
   if (!outcome.saved) {
@@ -118,6 +129,25 @@ function rebaseOnto(state: SessionState, ctx: SessionContext): Rebase {
   };
 }
 
+/**
+ * Writes the record a user's session list shows (bound, given a new id, or seen again). A failure is logged,
+ * not fatal: the session works and is still ended by `endAllSessions`; its next "seen" update writes it again.
+ */
+async function registerUserSession(state: SessionState, ctx: SessionContext, nowMs: number, request: SaveRequest): Promise<void> {
+  const user = state.meta.user;
+  if (user === undefined || state.id === undefined) return;
+  const record = {
+    handle: state.meta.handle,
+    userId: user.id,
+    sessionId: state.id,
+    createdAtMs: user.sinceMs,
+    lastSeenAtMs: nowMs,
+    expiresAtMs: state.expiresAtMs,
+    userAgent: request.userAgent?.slice(0, 256),
+  };
+  await ctx.users.directory.put(record).catch((err: unknown) => request.log.warn({ err }, "gaes: could not record a user's session"));
+}
+
 /** Ends, supersedes and deletes what this request replaced; a failed delete of an expired copy is only logged. */
 async function runQueues(state: SessionState, ctx: SessionContext, log: FastifyBaseLogger): Promise<void> {
   const { store } = ctx;
@@ -127,4 +157,7 @@ async function runQueues(state: SessionState, ctx: SessionContext, log: FastifyB
     await store.discard(id).catch((err: unknown) => log.warn({ err }, 'gaes: could not delete an expired session'));
   }
   for (const id of state.idsMovedToCookies) await store.discard(id);
+  for (const handle of state.handlesToForget) {
+    await ctx.users.directory.delete(handle).catch((err: unknown) => log.warn({ err }, "gaes: could not remove an ended session from its user's list"));
+  }
 }

@@ -1,7 +1,16 @@
-import type { EnvelopeCache, SessionEnvelope } from '@gaes/core';
+import type { EnvelopeCache, UserDirectory } from '@gaes/core';
 import type { ResolvedOptions } from './options.ts';
 import type { ServerStore } from './server-store.ts';
 import type { CookieSettings } from './set-cookies.ts';
+import type { RevocationFeed } from './users/revocation-feed.ts';
+
+/** Users and their sessions (see `users/`). */
+export interface UsersContext {
+  /** Where user-bound session records and revocations live. */
+  readonly directory: UserDirectory;
+  /** This process's copy of the revocations, checked on every user-bound cookie. */
+  readonly feed: RevocationFeed;
+}
 
 /** What every request's session shares, built once when the plugin registers. */
 export interface SessionContext {
@@ -14,6 +23,6 @@ export interface SessionContext {
   readonly cookies: CookieSettings;
   /** Running on App Engine or Cloud Run (see `secureByDefault`). */
   readonly onGoogleCloud: boolean;
-  /** Whether a user-bound session was ended by `endSession`/`endAllSessions` (see `users/`). */
-  readonly isRevoked?: ((envelope: SessionEnvelope) => boolean) | undefined;
+  /** Users and their sessions. */
+  readonly users: UsersContext;
 }

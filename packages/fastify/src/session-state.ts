@@ -50,6 +50,8 @@ export class SessionState {
   renew = false;
   /** The idle timeout wants activity recorded. */
   touch = false;
+  /** A user-bound session's record is due to record it as seen (`userSeenInterval`). */
+  userSeen = false;
 
   /** Sessions ended for good (terminate, start, a new id without grace): a tombstone, then every copy deleted. */
   readonly idsToEnd: string[] = [];
@@ -61,6 +63,8 @@ export class SessionState {
   superseded: { readonly id: string; readonly record: SessionRecord } | undefined;
   /** Slots whose cookies this response clears. */
   readonly slotsToClear = new Set<Slot>();
+  /** Handles of ended user-bound sessions: their records leave the user's list. */
+  readonly handlesToForget: string[] = [];
 
   /** Whether the data came from (or, not loaded yet, lives in) a server-side store. */
   get fromServer(): boolean {
@@ -74,7 +78,7 @@ export class SessionState {
 
   /** Whether the active session's cookie (and maybe its data) must be written. */
   get mustWrite(): boolean {
-    return this.changes.level !== ChangeLevel.none || this.cookieChanged || this.renew || this.touch;
+    return this.changes.level !== ChangeLevel.none || this.cookieChanged || this.renew || this.touch || this.userSeen;
   }
 
   /** Takes over a valid cookie (its data stays encoded until asked for). */
@@ -133,6 +137,7 @@ export class SessionState {
     this.cookieChanged = false;
     this.renew = false;
     this.touch = false;
+    this.userSeen = false;
   }
 
   /** Ends the active session: its server-side copy and the other id of a regeneration still in its grace period. */
@@ -142,6 +147,7 @@ export class SessionState {
     const predecessor = this.meta.predecessor;
     if (predecessor?.id !== undefined && predecessor.untilMs > nowMs) this.idsToEnd.push(predecessor.id);
     if (this.successor !== undefined) this.idsToEnd.push(this.successor.id);
+    if (this.meta.user !== undefined) this.handlesToForget.push(this.meta.handle);
   }
 }
 

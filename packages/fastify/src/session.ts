@@ -54,7 +54,7 @@ export class Session {
 
   #read(): void {
     if (this.#incoming !== undefined) return;
-    const { opts, cookies, envelopes, isRevoked } = this.#ctx;
+    const { opts, cookies, envelopes, users } = this.#ctx;
     const nowMs = opts.now();
     const incoming = readIncoming(this.#request.cookies as Record<string, string | undefined> | undefined, {
       names: cookies.names,
@@ -63,7 +63,7 @@ export class Session {
       rule: opts,
       nowMs,
       https: this.#request.protocol === 'https',
-      isRevoked,
+      isRevoked: (envelope) => users.feed.isRevoked(envelope),
     });
     this.#incoming = incoming;
     const state = this.#state;
@@ -73,8 +73,17 @@ export class Session {
     } else if (incoming.kind === 'valid') {
       state.adoptEnvelope(incoming.envelope, incoming.slot, incoming.renew, incoming.text);
       if (incoming.loser !== undefined) state.slotsToClear.add(incoming.loser);
-      if (incoming.envelope.data !== undefined) state.touch = needsTouch(incoming.envelope.lastActiveMs, opts, nowMs);
+      if (incoming.envelope.data !== undefined) {
+        state.touch = needsTouch(incoming.envelope.lastActiveMs, opts, nowMs);
+        state.userSeen = this.#seenDue(nowMs);
+      }
     }
+  }
+
+  /** Whether a user-bound session's record should record it as seen again. */
+  #seenDue(nowMs: number): boolean {
+    const user = this.#state.meta.user;
+    return user !== undefined && nowMs - user.seenAtMs >= this.#ctx.opts.userSeenIntervalMs;
   }
 
   get #present(): Presence {
@@ -153,6 +162,7 @@ export class Session {
     }
     state.adoptRecord(record, data, found.tier, found.version, lastActiveMs);
     state.touch = successor === undefined && needsTouch(lastActiveMs, opts, nowMs);
+    state.userSeen = successor === undefined && this.#seenDue(nowMs);
   }
 
   // ---- data --------------------------------------------------------------------------------
@@ -427,7 +437,8 @@ export class Session {
     this.#saved = { tier: this.#state.origin, cookies: this.#present[this.#state.slot] };
     const request = this.#request;
     const https = request.protocol === 'https' || secureByDefault(request, this.#ctx.onGoogleCloud);
-    const result = await saveSession(this.#state, this.#ctx, https, this.#present, request.log);
+    const userAgent = request.headers['user-agent'];
+    const result = await saveSession(this.#state, this.#ctx, { https, present: this.#present, log: request.log, userAgent });
     this.#saved = { tier: result.tier, cookies: result.cookies };
     for (const h of result.headers) reply.header('set-cookie', h);
   }

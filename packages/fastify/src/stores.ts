@@ -1,15 +1,18 @@
-import { openRecord, sealRecord, type SessionStore } from '@gaes/core';
+import { openRecord, sealRecord, type SessionStore, type UserDirectory } from '@gaes/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { CircuitBreaker } from './breaker.ts';
-import { guardStore, PROBE_ID } from './guarded-store.ts';
+import { guardDirectory, guardStore, PROBE_ID } from './guarded-store.ts';
 import { KeyvSessionStore } from './keyv-store.ts';
 import { loadDatastore } from './load-datastore.ts';
 import type { ResolvedOptions } from './options.ts';
 import { ServerStore, type RecordCodec } from './server-store.ts';
+import { CacheUserDirectory } from './users/cache-directory.ts';
 
 /** The server-side tiers of one app, with what closes them. */
 export interface Stores {
   readonly store: ServerStore;
+  /** Where user-bound session records and revocations live: Datastore when configured, else the cache. */
+  readonly directory: UserDirectory;
   readonly breakers: readonly CircuitBreaker[];
 }
 
@@ -31,11 +34,19 @@ function recordCodec(opts: ResolvedOptions): RecordCodec {
   };
 }
 
-function withBreaker(store: SessionStore, name: string, opts: ResolvedOptions, log: FastifyBaseLogger, breakers: CircuitBreaker[]): SessionStore {
-  if (opts.circuitBreaker === undefined) return store;
+function breakerFor(store: SessionStore, name: string, opts: ResolvedOptions, log: FastifyBaseLogger, breakers: CircuitBreaker[]): CircuitBreaker | undefined {
+  if (opts.circuitBreaker === undefined) return undefined;
   const breaker = new CircuitBreaker({ ...opts.circuitBreaker, name, log, probe: () => store.get(PROBE_ID) });
   breakers.push(breaker);
-  return guardStore(store, breaker);
+  return breaker;
+}
+
+/** The user directory: in Datastore when it is the durable tier, else in the cache (see `CacheUserDirectory`). */
+async function userDirectory(opts: ResolvedOptions, cache: SessionStore, breaker: CircuitBreaker | undefined): Promise<UserDirectory> {
+  if (opts.datastore === undefined) return new CacheUserDirectory(cache, opts.lifetimeMs, opts.now);
+  const { DatastoreUserDirectory } = await loadDatastore();
+  const directory = new DatastoreUserDirectory({ datastore: opts.datastore.client, namespace: opts.datastore.namespace, retry: opts.datastore.retry });
+  return guardDirectory(directory, breaker);
 }
 
 /**
@@ -47,8 +58,12 @@ export async function buildStores(opts: ResolvedOptions, log: FastifyBaseLogger)
   const breakers: CircuitBreaker[] = [];
   const keyv = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs, log, now: opts.now });
   const durableTier = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore, opts.now);
-  const durable = durableTier === undefined ? undefined : withBreaker(durableTier, 'Datastore', opts, log, breakers);
-  const cache = opts.cacheScope === 'process' && durable !== undefined ? undefined : withBreaker(keyv, 'cache', opts, log, breakers);
+  const durableBreaker = durableTier === undefined ? undefined : breakerFor(durableTier, 'Datastore', opts, log, breakers);
+  const durable = durableTier === undefined || durableBreaker === undefined ? durableTier : guardStore(durableTier, durableBreaker);
+  const cacheBreaker = breakerFor(keyv, 'cache', opts, log, breakers);
+  const guardedCache = cacheBreaker === undefined ? keyv : guardStore(keyv, cacheBreaker);
+  const cache = opts.cacheScope === 'process' && durable !== undefined ? undefined : guardedCache;
   const store = new ServerStore({ cache, durable, codec: recordCodec(opts), log });
-  return { store, breakers };
+  const directory = await userDirectory(opts, guardedCache, durableBreaker);
+  return { store, directory, breakers };
 }

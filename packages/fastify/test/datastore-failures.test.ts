@@ -53,13 +53,28 @@ t.test('a write that keeps failing is a 503; the cache and Datastore keep the pr
   t.equal(await blob(), 30000);
 });
 
-t.test('a failed first write of a new session sets no cookie and caches nothing', needsEmulator, async (t) => {
-  const { app, namespace, map } = await setup();
+t.test('a failed first write of a new session keeps it in the shared cache; its next save reaches Datastore', needsEmulator, async (t) => {
+  const { app, namespace, map, jar, h, blob } = await setup();
+  em.injectFault({ method: 'Commit', code: UNAVAILABLE, times: 4 });
+  const res = await app.inject({ method: 'POST', url: '/grow/20000' });
+  t.equal(res.statusCode, 200, 'a new session has nothing to lose: kept in the cache');
+  jar.apply(res);
+  t.equal([...map.keys()].filter((k) => /^gaes:\d{10}/.test(k)).length, 1, 'cached');
+  t.same(await storedIds(datastore, namespace), [], 'not in Datastore yet');
+  t.equal(await blob(), 20000, 'and served');
+  const next = await app.inject({ method: 'POST', url: '/grow/20001', headers: h() });
+  t.equal(next.statusCode, 200);
+  jar.apply(next);
+  t.equal((await storedIds(datastore, namespace)).length, 1, 'its next save wrote Datastore');
+});
+
+t.test('without a shared cache, a failed first write of a new session sets no cookie and stores nothing', needsEmulator, async (t) => {
+  const namespace = freshNamespace();
+  const app = await buildApp({ durableStore: new DatastoreSessionStore({ datastore, namespace, retry: { sleep: async () => {} } }) });
   em.injectFault({ method: 'Commit', code: UNAVAILABLE, times: 4 });
   const res = await app.inject({ method: 'POST', url: '/grow/20000' });
   t.equal(res.statusCode, 503);
   t.same(setCookies(res), []);
-  t.equal(map.size, 0);
   t.same(await storedIds(datastore, namespace), []);
 });
 

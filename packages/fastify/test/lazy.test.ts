@@ -20,8 +20,10 @@ t.test('a request that never touches a cookie-tier session: nothing opened, no s
   const { source, calls } = countingRing();
   const cache = countingKeyv();
   const durableStore = new CountingStore();
-  const app = await buildApp({ keyring: source, cache: cache.keyv, durableStore });
+  // The revocation feed reads the cache at start-up and then every `revocationPoll`, never per request.
+  const app = await buildApp({ keyring: source, cache: cache.keyv, durableStore, revocationPoll: '1h' });
   const jar = new CookieJar();
+  cache.counts.get = 0;
   jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { a: 1 } }));
   t.equal(jar.size, 1);
   const before = calls();
