@@ -10,9 +10,11 @@ import {
   createSessionId,
   KeyRing,
   openEnvelope,
+  openSeal,
   seal,
   SealPurpose,
   sealEnvelope,
+  sealFromString,
   sealToString,
   type SealAlgorithm,
 } from '../src/index.ts';
@@ -39,8 +41,20 @@ t.test('a sealed cookie too short for an id and its meta is malformed; an id tha
       t.same(open(id), { ok: false, reason: 'malformed' }, `${label}: an id alone`);
       t.same(open(Buffer.concat([badId, time, Buffer.alloc(64)])), { ok: false, reason: 'bad-id' }, `${label}: an id that does not parse`);
     }
-    const legacy = openEnvelope(ring, sealToString(seal(ring, SealPurpose.pointer, Buffer.concat([id, time]), undefined, algorithm)));
-    t.ok(legacy.ok, `${algorithm}: a layout 1 pointer is an id and an activity time`);
+    const open = (purpose: SealPurpose, plaintext: Buffer) => openEnvelope(ring, sealToString(seal(ring, purpose, plaintext, undefined, algorithm)));
+    const idAndTime = Buffer.concat([id, time]);
+    t.ok(open(SealPurpose.pointer, idAndTime).ok, `${algorithm}: a layout 1 pointer is an id and an activity time`);
+    t.same(open(SealPurpose.pointer, Buffer.concat([idAndTime, Buffer.of(0)])), { ok: false, reason: 'malformed' }, `${algorithm}: a layout 1 pointer with a byte more`);
+    for (const purpose of [SealPurpose.cookieV2, SealPurpose.pointerV2]) {
+      t.same(open(purpose, idAndTime), { ok: false, reason: 'malformed' }, `${algorithm}: layout 2 needs the whole meta after the id`);
+    }
+    // A genuine layout 2 pointer with one byte more: a pointer carries nothing after its meta.
+    const genuine = openSeal(ring, SealPurpose.pointerV2, sealFromString(sealEnvelope(ring, id.toString('latin1'), testMeta(1), undefined, algorithm)) as Buffer);
+    t.ok(genuine.ok);
+    if (genuine.ok) {
+      t.ok(open(SealPurpose.pointerV2, genuine.plaintext).ok, `${algorithm}: resealed as it was, it opens`);
+      t.same(open(SealPurpose.pointerV2, Buffer.concat([genuine.plaintext, Buffer.of(0)])), { ok: false, reason: 'malformed' }, `${algorithm}: with a byte more, it does not`);
+    }
   }
   t.same(openEnvelope(ring, 'not base64url!'), { ok: false, reason: 'malformed' });
   t.same(openEnvelope(ring, ''), { ok: false, reason: 'malformed' });
