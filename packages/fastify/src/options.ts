@@ -1,9 +1,12 @@
 import {
+  assertKind,
   assertSealAlgorithm,
   ConfigError,
   DEFAULT_COOKIE_ONLY_THRESHOLD,
+  DEFAULT_SESSION_KIND,
   defaultSealAlgorithm,
   KeyRing,
+  MAX_DATASTORE_SESSION_BYTES,
   MAX_SESSION_BYTES,
   parseDuration,
   type Duration,
@@ -39,8 +42,11 @@ export interface CircuitBreakerOptions {
   readonly maxOpenFor?: Duration;
 }
 
-/** Largest encoded session the Datastore tier can hold once sealed (its 1,048,487-byte property limit less the seal's 46 bytes). */
-export const MAX_DATASTORE_SESSION_BYTES = 1_048_441;
+/**
+ * Largest encoded session the Datastore tier can hold once sealed, whatever the kind, namespace and session
+ * meta: derived in `@gaes/core` (`datastore-limits.ts`) from Datastore's limits and the seal and record formats.
+ */
+export { MAX_DATASTORE_SESSION_BYTES };
 
 /** Options for `new Datastore(options)` (`projectId`, `databaseId`, `apiEndpoint`, …). */
 export type DatastoreConstructorOptions = Readonly<Record<string, unknown>>;
@@ -100,7 +106,7 @@ export interface GaesSessionOptions {
    * options to build one. @default none (sessions live in cookies and the cache only)
    */
   readonly datastore?: DatastoreLike | DatastoreConstructorOptions;
-  /** Datastore kind of session entities. @default 'GaesSession' */
+  /** Datastore kind of session entities. @default {@link DEFAULT_SESSION_KIND} */
   readonly datastoreKind?: string;
   /** Datastore namespace of session entities. @default the default namespace */
   readonly datastoreNamespace?: string;
@@ -290,10 +296,8 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     throw new ConfigError('give either `datastore` or `durableStore`, not both');
   }
   const noDatastore = opts.noDatastore ?? false;
-  const datastoreKind = opts.datastoreKind ?? 'GaesSession';
-  if (!/^[^\s]{1,100}$/.test(datastoreKind) || datastoreKind.startsWith('__')) {
-    throw new ConfigError('`datastoreKind` must be 1–100 characters without spaces, not starting with "__"');
-  }
+  const datastoreKind = opts.datastoreKind ?? DEFAULT_SESSION_KIND;
+  assertKind(datastoreKind, '`datastoreKind`');
   const datastore =
     opts.datastore === undefined || noDatastore
       ? undefined

@@ -1,6 +1,7 @@
 import {
   isVersionedStore,
   parseSessionId,
+  StoreRejectedError,
   StoreUnavailableError,
   type SessionRecord,
   type SessionStore,
@@ -266,7 +267,7 @@ export class ServerStore {
     await this.cache.set(id, frameCacheValue(sealed, version), expiryOf(id)).catch((err: unknown) => {
       if (err instanceof CircuitOpenError) return;
       // A session the cache refuses (too large) would warn on every read: say it once per id.
-      if ((err as { code?: unknown }).code === 'ERR_GAES_STORE_REJECTED') {
+      if (err instanceof StoreRejectedError) {
         if (this.#refused.has(id)) return;
         if (this.#refused.size >= 10_000) this.#refused.clear();
         this.#refused.add(id);

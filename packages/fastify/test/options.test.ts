@@ -1,6 +1,13 @@
 import Fastify from 'fastify';
 import t from 'tap';
-import gaeSessions from '../src/index.ts';
+import {
+  DATASTORE_MAX_ENTITY_BYTES,
+  DATASTORE_MAX_PROPERTY_BYTES,
+  MAX_RECORD_HEADER_BYTES,
+  MAX_SEAL_OVERHEAD_BYTES,
+  MAX_SESSION_ENTITY_OVERHEAD_BYTES,
+} from '@gaes/core';
+import gaeSessions, { MAX_DATASTORE_SESSION_BYTES } from '../src/index.ts';
 import { resolveOptions } from '../src/options.ts';
 
 t.test('a missing or short secret fails app.ready() with a clear error', async (t) => {
@@ -37,7 +44,7 @@ t.test('resolveOptions validates, fills defaults and never mutates its input', a
     { cookie: { secure: 'yes' } },
     { algorithm: 'rot13' },
     { keyring: { current: () => undefined } },
-    { datastoreKind: '__reserved' },
+    { datastoreKind: '__reserved__' },
   ];
   for (const extra of bad) {
     t.throws(() => resolveOptions({ secret: 's'.repeat(32), ...extra } as never), { code: 'ERR_GAES_CONFIG' }, JSON.stringify(extra));
@@ -47,7 +54,10 @@ t.test('resolveOptions validates, fills defaults and never mutates its input', a
 t.test('with Datastore, the size limit is what one entity can hold once sealed', async (t) => {
   const secret = 's'.repeat(32);
   t.equal(resolveOptions({ secret }).maxSessionBytes, 1_048_576);
-  t.equal(resolveOptions({ secret, datastore: { projectId: 'p' } }).maxSessionBytes, 1_048_441);
+  // What one entity holds once sealed, for the longest kind, namespace and session meta.
+  const derived = Math.min(DATASTORE_MAX_PROPERTY_BYTES, DATASTORE_MAX_ENTITY_BYTES - MAX_SESSION_ENTITY_OVERHEAD_BYTES) - MAX_SEAL_OVERHEAD_BYTES - MAX_RECORD_HEADER_BYTES;
+  t.equal(MAX_DATASTORE_SESSION_BYTES, derived);
+  t.equal(resolveOptions({ secret, datastore: { projectId: 'p' } }).maxSessionBytes, MAX_DATASTORE_SESSION_BYTES);
   t.equal(resolveOptions({ secret, datastore: { projectId: 'p' }, noDatastore: true }).maxSessionBytes, 1_048_576);
   t.throws(() => resolveOptions({ secret, datastore: { projectId: 'p' }, maxSessionBytes: 1_048_576 }), { code: 'ERR_GAES_CONFIG' });
   t.equal(resolveOptions({ secret, datastore: { projectId: 'p' }, datastoreRetry: { retries: 1 } }).datastore?.retry?.retries, 1);
