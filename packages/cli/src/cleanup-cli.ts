@@ -1,4 +1,12 @@
 import { Command } from '@commander-js/extra-typings';
+import {
+  DATASTORE_MAX_MUTATIONS_PER_COMMIT,
+  DATASTORE_NAME_RULE,
+  DEFAULT_SESSION_KIND,
+  isValidKind,
+  isValidNamespace,
+  NAMESPACE_RULE,
+} from '@gaes/core';
 import type { Datastore } from '@google-cloud/datastore';
 import type { SweepProgress } from '@gaes/datastore';
 import type { CleanupResult } from './cleanup.ts';
@@ -6,9 +14,8 @@ import { describeTarget, resolveDatastoreTarget, type DatastoreTarget } from './
 import { UsageError } from './errors.ts';
 import { exitCodeFor, type ExitCode } from './exit-code.ts';
 import { toFailure, type Failure } from './failure.ts';
-import { batchSizeFlag, durationFlag, KIND_PATTERN, NAMESPACE_PATTERN, nameFlag } from './flags.ts';
+import { batchSizeFlag, durationFlag, nameFlag } from './flags.ts';
 import type { CliIo } from './io.ts';
-import { probeDatastore } from './probe.ts';
 import { endedByHelp, exitCodesHelp, withIo } from './program.ts';
 import { progressLine } from './progress.ts';
 import { cleanupSummary, failureLine, jsonLine } from './render.ts';
@@ -25,8 +32,8 @@ export function cleanupProgram(io: CliIo) {
     .option('--project <id>', 'Google Cloud project (default: GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, DATASTORE_PROJECT_ID)')
     .option('--database <id>', 'Datastore database (default: the (default) database)')
     .option('--namespace <ns>', 'namespace of the session entities (default: the default namespace)')
-    .option('--kind <kind>', 'kind of the session entities', 'GaesSession')
-    .option('--batch-size <n>', 'keys per query and per delete, at most 500', '500')
+    .option('--kind <kind>', 'kind of the session entities', DEFAULT_SESSION_KIND)
+    .option('--batch-size <n>', `keys per query and per delete, at most ${DATASTORE_MAX_MUTATIONS_PER_COMMIT}`, String(DATASTORE_MAX_MUTATIONS_PER_COMMIT))
     .option('--max-time <duration>', 'stop after this long, exit 3 if work is left (rerun to continue)')
     .option('--resume-after <id>', 'continue an --older-than scan after this id (printed by a run that stopped)')
     .option('--connect-timeout <duration>', 'how long to wait for the first answer from Datastore', DEFAULT_CONNECT_TIMEOUT)
@@ -68,8 +75,8 @@ export function resolveCleanupSettings(flags: CleanupFlags, io: Pick<CliIo, 'env
   return {
     olderThanMs,
     resumeAfter,
-    kind: nameFlag('--kind', flags.kind, KIND_PATTERN, '1–100 characters without spaces, not __reserved__') ?? 'GaesSession',
-    namespace: nameFlag('--namespace', flags.namespace, NAMESPACE_PATTERN, '1–100 letters, digits, ".", "_" or "-"'),
+    kind: nameFlag('--kind', flags.kind, isValidKind, DATASTORE_NAME_RULE) ?? DEFAULT_SESSION_KIND,
+    namespace: nameFlag('--namespace', flags.namespace, isValidNamespace, NAMESPACE_RULE),
     batchSize: batchSizeFlag(flags.batchSize),
     maxTimeMs: durationFlag('--max-time', flags.maxTime),
     connectTimeoutMs: durationFlag('--connect-timeout', flags.connectTimeout) ?? 10_000,
@@ -104,7 +111,11 @@ export async function runCleanup(settings: CleanupSettings, io: CliIo): Promise<
   let last: SweepProgress | undefined;
   try {
     // Loaded only now: `--help` and usage errors answer without loading the Datastore client.
-    const [{ cleanup }, { closeDatastore, createDatastore }] = await Promise.all([import('./cleanup.ts'), import('./datastore-client.ts')]);
+    const [{ cleanup }, { closeDatastore, createDatastore }, { probeDatastore }] = await Promise.all([
+      import('./cleanup.ts'),
+      import('./datastore-client.ts'),
+      import('./probe.ts'),
+    ]);
     const datastore = createDatastore(settings.target);
     client = { datastore, close: closeDatastore };
     await probeDatastore(datastore, {

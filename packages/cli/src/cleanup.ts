@@ -1,16 +1,17 @@
-import { DEFAULT_SESSION_KIND, deleteExpiredSessions, type SweepProgress } from '@gaes/datastore';
+import { DATASTORE_MAX_MUTATIONS_PER_COMMIT, DEFAULT_SESSION_KIND } from '@gaes/core';
+import { deleteExpiredSessions, type SweepProgress } from '@gaes/datastore';
 import type { Datastore } from '@google-cloud/datastore';
 
 /** Options of {@link cleanup}. */
 export interface CleanupOptions {
   readonly datastore: Datastore;
-  /** @default 'GaesSession' */
+  /** @default {@link DEFAULT_SESSION_KIND} */
   readonly kind?: string | undefined;
   /** @default the default namespace */
   readonly namespace?: string | undefined;
   /** Also delete sessions last written longer ago than this (ms). @default none */
   readonly olderThanMs?: number | undefined;
-  /** Keys per query page and per delete Commit, 1–500. @default 500 */
+  /** Keys per query page and per delete Commit, 1–{@link DATASTORE_MAX_MUTATIONS_PER_COMMIT}. @default {@link DATASTORE_MAX_MUTATIONS_PER_COMMIT} */
   readonly batchSize?: number | undefined;
   /** Stop starting new batches after this long (ms, on `clock`). @default no limit */
   readonly maxTimeMs?: number | undefined;

@@ -1,5 +1,6 @@
 import { CommanderError } from '@commander-js/extra-typings';
-import { GaesError } from '@gaes/core';
+import { ConfigError, GaesError } from '@gaes/core';
+import { UsageError } from './errors.ts';
 
 /** A failed run, as `--json` prints it and the cron routes answer with it. */
 export interface Failure {
@@ -35,11 +36,9 @@ function causeDetail(cause: unknown): string | undefined {
  * (commander's parse errors, {@link UsageError}, `ConfigError`); every other failure is an error.
  */
 export function toFailure(err: unknown): Failure {
-  if (err instanceof CommanderError) {
-    return { status: 'usage-error', error: { code: 'ERR_GAES_USAGE', message: oneLine(err.message) } };
-  }
+  if (err instanceof CommanderError) return toFailure(new UsageError(oneLine(err.message)));
   if (err instanceof GaesError) {
-    const usage = err.code === 'ERR_GAES_USAGE' || err.code === 'ERR_GAES_CONFIG';
+    const usage = err instanceof UsageError || err instanceof ConfigError;
     const cause = causeDetail(err.cause);
     const message = cause === undefined || err.message.includes(cause) ? err.message : `${err.message} (${cause})`;
     return { status: usage ? 'usage-error' : 'error', error: { code: err.code, message: oneLine(message) } };

@@ -1,8 +1,5 @@
-import { parseDuration } from '@gaes/core';
+import { DATASTORE_MAX_MUTATIONS_PER_COMMIT, parseDuration } from '@gaes/core';
 import { UsageError } from './errors.ts';
-
-/** The most keys one Datastore Commit may delete. */
-export const MAX_BATCH_SIZE = 500;
 
 /**
  * A duration flag (`90s`, `15m`, `12h`, `7d`; also `ms` and `w`) in ms; `undefined` when absent.
@@ -23,31 +20,29 @@ export function durationFlag(flag: string, value: string | undefined): number | 
 }
 
 /**
- * `--batch-size`: a whole number from 1 to 500 (Datastore deletes at most 500 keys per Commit).
+ * `--batch-size`: a whole number from 1 to {@link DATASTORE_MAX_MUTATIONS_PER_COMMIT} (the most keys Datastore
+ * deletes in one Commit).
  * @throws {UsageError}
  */
 export function batchSizeFlag(value: string | undefined): number {
-  if (value === undefined) return MAX_BATCH_SIZE;
+  const max = DATASTORE_MAX_MUTATIONS_PER_COMMIT;
+  if (value === undefined) return max;
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--batch-size "${value}" must be a whole number from 1 to ${MAX_BATCH_SIZE}`);
-  if (n > MAX_BATCH_SIZE) throw new UsageError(`--batch-size ${n} is over ${MAX_BATCH_SIZE}, the most keys Datastore deletes in one Commit: use ${MAX_BATCH_SIZE} or less`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--batch-size "${value}" must be a whole number from 1 to ${max}`);
+  if (n > max) throw new UsageError(`--batch-size ${n} is over ${max}, the most keys Datastore deletes in one Commit: use ${max} or less`);
   return n;
 }
 
 /**
- * A name flag (`--kind`, `--namespace`, `--ring-kind`, `--ring-name`): what Datastore accepts.
+ * A name flag: `--kind`, `--namespace`, `--ring-kind` and `--ring-name` take `@gaes/core`'s Datastore name rules
+ * (`isValidKind`, …), others a pattern. `what` says what is accepted.
  * @throws {UsageError}
  */
-export function nameFlag(flag: string, value: string | undefined, pattern: RegExp, what: string): string | undefined {
+export function nameFlag(flag: string, value: string | undefined, valid: RegExp | ((value: string) => boolean), what: string): string | undefined {
   if (value === undefined) return undefined;
-  if (!pattern.test(value)) throw new UsageError(`${flag} "${value}" is not valid: ${what}`);
+  if (!(typeof valid === 'function' ? valid(value) : valid.test(value))) throw new UsageError(`${flag} "${value}" is not valid: ${what}`);
   return value;
 }
-
-/** Kinds: 1–100 characters, no spaces, not `__reserved__`. */
-export const KIND_PATTERN = /^(?!__.*__$)\S{1,100}$/;
-/** Namespaces: 1–100 letters, digits, `.`, `_` or `-`. */
-export const NAMESPACE_PATTERN = /^[0-9A-Za-z._-]{1,100}$/;
 
 /** Formats ms as the largest whole unit that fits (`7d`, `5m`, `90s`, `1500ms`). */
 export function formatDuration(ms: number): string {

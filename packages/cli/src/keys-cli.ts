@@ -1,15 +1,25 @@
 import { Command } from '@commander-js/extra-typings';
 import type { Datastore } from '@google-cloud/datastore';
-import { MIN_SECRET_BYTES } from '@gaes/core';
+import {
+  ConfigError,
+  DATASTORE_NAME_RULE,
+  DEFAULT_KEY_RING_KIND,
+  DEFAULT_KEY_RING_NAME,
+  isValidKeyName,
+  isValidKind,
+  isValidNamespace,
+  MASTER_SECRET_VARIABLE,
+  NAMESPACE_RULE,
+  resolveMasterSecret,
+} from '@gaes/core';
 import { describeTarget, resolveDatastoreTarget, type DatastoreTarget } from './datastore-target.ts';
 import { UsageError } from './errors.ts';
 import { exitCodeFor, type ExitCode } from './exit-code.ts';
 import { toFailure, type Failure } from './failure.ts';
-import { durationFlag, KIND_PATTERN, NAMESPACE_PATTERN, nameFlag } from './flags.ts';
+import { durationFlag, nameFlag } from './flags.ts';
 import type { CliIo } from './io.ts';
 import type { KeysAction } from './keys.ts';
 import { keysSummary } from './keys-render.ts';
-import { probeDatastore } from './probe.ts';
 import { endedByHelp, endedByMissingCommand, exitCodesHelp, withIo } from './program.ts';
 import { failureLine, jsonLine } from './render.ts';
 import { VERSION } from './version.ts';
@@ -26,9 +36,9 @@ export function keysProgram(io: CliIo) {
       .option('--project <id>', 'Google Cloud project (default: GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, DATASTORE_PROJECT_ID)')
       .option('--database <id>', 'Datastore database (default: the (default) database)')
       .option('--namespace <ns>', 'namespace of the key-ring entity (default: the default namespace)')
-      .option('--ring-kind <kind>', 'kind of the key-ring entity', 'GaesKeyRing')
-      .option('--ring-name <name>', 'name of the key-ring entity', 'default')
-      .option('--master-secret-env <VAR>', 'environment variable holding the master secret (32+ bytes)', 'GAES_MASTER_SECRET')
+      .option('--ring-kind <kind>', 'kind of the key-ring entity', DEFAULT_KEY_RING_KIND)
+      .option('--ring-name <name>', 'name of the key-ring entity', DEFAULT_KEY_RING_NAME)
+      .option('--master-secret-env <VAR>', 'environment variable holding the master secret (32+ bytes)', MASTER_SECRET_VARIABLE)
       .option('--propagation <duration>', 'for a new ring: how long a new key stays staged before it seals (default: 5m)')
       .option('--lifetime <duration>', 'for a new ring: the session lifetime, how long a replaced key keeps opening (default: 7d)')
       .option('--connect-timeout <duration>', 'how long to wait for the first answer from Datastore', '10s')
@@ -77,19 +87,12 @@ type KeysFlags = ReturnType<ReturnType<typeof keysProgram>['program']['opts']>;
 export function resolveKeysSettings(action: KeysAction, flags: KeysFlags, force: string | undefined, io: Pick<CliIo, 'env' | 'readFile'>): KeysSettings {
   const variable = flags.masterSecretEnv;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new UsageError(`--master-secret-env "${variable}" is not an environment variable name`);
-  const masterSecret = io.env[variable];
-  if (masterSecret === undefined || masterSecret === '') {
-    throw new UsageError(`no master secret: set ${variable} (32+ random bytes, e.g. from Secret Manager), or name another variable with --master-secret-env`);
-  }
-  if (Buffer.byteLength(masterSecret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new UsageError(`the master secret in ${variable} is shorter than ${MIN_SECRET_BYTES} bytes: use e.g. \`openssl rand -base64 48\``);
-  }
   return {
     action,
-    masterSecret,
-    namespace: nameFlag('--namespace', flags.namespace, NAMESPACE_PATTERN, '1–100 letters, digits, ".", "_" or "-"'),
-    ringKind: nameFlag('--ring-kind', flags.ringKind, KIND_PATTERN, '1–100 characters without spaces, not __reserved__') ?? 'GaesKeyRing',
-    ringName: nameFlag('--ring-name', flags.ringName, /^\S{1,100}$/, '1–100 characters without spaces') ?? 'default',
+    masterSecret: masterSecretFrom(io.env, variable),
+    namespace: nameFlag('--namespace', flags.namespace, isValidNamespace, NAMESPACE_RULE),
+    ringKind: nameFlag('--ring-kind', flags.ringKind, isValidKind, DATASTORE_NAME_RULE) ?? DEFAULT_KEY_RING_KIND,
+    ringName: nameFlag('--ring-name', flags.ringName, isValidKeyName, DATASTORE_NAME_RULE) ?? DEFAULT_KEY_RING_NAME,
     propagationMs: durationFlag('--propagation', flags.propagation),
     lifetimeMs: durationFlag('--lifetime', flags.lifetime),
     forceKeyId: nameFlag('--force', force, /^[0-9a-f]{1,64}$/, 'a key id as `gaes-keys list` shows it'),
@@ -98,6 +101,15 @@ export function resolveKeysSettings(action: KeysAction, flags: KeysFlags, force:
     json: flags.json === true,
     target: resolveDatastoreTarget(flags, io),
   };
+}
+
+/** The master secret in `variable` (`resolveMasterSecret`'s rule), or a usage error saying where it was looked for. */
+function masterSecretFrom(env: CliIo['env'], variable: string): string {
+  try {
+    return resolveMasterSecret(undefined, { env, variable, alternative: 'name another variable with --master-secret-env' }) as string;
+  } catch (err) {
+    throw err instanceof ConfigError ? new UsageError(err.message, { cause: err }) : err;
+  }
 }
 
 function report(io: CliIo, json: boolean, action: KeysAction | undefined, failure: Failure): ExitCode {
@@ -112,7 +124,11 @@ export async function runKeys(settings: KeysSettings, io: CliIo): Promise<ExitCo
   let client: { datastore: Datastore; close: (d: Datastore) => Promise<void> } | undefined;
   try {
     // Loaded only now: `--help` and usage errors answer without loading the Datastore client.
-    const [{ keys }, { closeDatastore, createDatastore }] = await Promise.all([import('./keys.ts'), import('./datastore-client.ts')]);
+    const [{ keys }, { closeDatastore, createDatastore }, { probeDatastore }] = await Promise.all([
+      import('./keys.ts'),
+      import('./datastore-client.ts'),
+      import('./probe.ts'),
+    ]);
     const datastore = createDatastore(settings.target);
     client = { datastore, close: closeDatastore };
     await probeDatastore(datastore, {

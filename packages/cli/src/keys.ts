@@ -1,5 +1,5 @@
 import { listKeyRing, retireKeyRing, rotateKeyRing, type KeyRingPolicy, type KeyRingReport, type KeyStatus } from '@gaes/datastore';
-import type { Secret } from '@gaes/core';
+import { DEFAULT_KEY_RING_KIND, DEFAULT_KEY_RING_NAME, type Secret } from '@gaes/core';
 import type { Datastore } from '@google-cloud/datastore';
 
 /** The key-ring commands. */
@@ -8,9 +8,9 @@ export type KeysAction = 'rotate' | 'list' | 'retire';
 /** Options of {@link keys}. */
 export interface KeysOptions {
   readonly datastore: Datastore;
-  /** Kind of the key-ring entity. @default 'GaesKeyRing' */
+  /** Kind of the key-ring entity. @default {@link DEFAULT_KEY_RING_KIND} */
   readonly ringKind?: string | undefined;
-  /** Name of the key-ring entity. @default 'default' */
+  /** Name of the key-ring entity. @default {@link DEFAULT_KEY_RING_NAME} */
   readonly ringName?: string | undefined;
   /** @default the default namespace */
   readonly namespace?: string | undefined;
@@ -82,7 +82,7 @@ export async function keys(action: KeysAction, options: KeysOptions): Promise<Ke
     status: 'done',
     outcome: report.action,
     dryRun: report.dryRun,
-    ring: { kind: options.ringKind ?? 'GaesKeyRing', name: options.ringName ?? 'default', namespace: options.namespace ?? null },
+    ring: { kind: options.ringKind ?? DEFAULT_KEY_RING_KIND, name: options.ringName ?? DEFAULT_KEY_RING_NAME, namespace: options.namespace ?? null },
     policy: report.policy,
     keys: report.keys,
     ...(report.stagedId === undefined ? {} : { stagedId: report.stagedId }),

@@ -1,3 +1,4 @@
+import { GrpcCode } from '@gaes/datastore';
 import type { Datastore } from '@google-cloud/datastore';
 import { DatastoreUnreachableError } from './errors.ts';
 
@@ -12,13 +13,13 @@ export interface ProbeOptions {
   readonly where: string;
 }
 
-/** What to change for each gRPC refusal (codes from `@grpc/grpc-js`'s `status`). */
-const ADVICE: Readonly<Record<number, string>> = {
-  3: 'check --database, --namespace and --kind',
-  5: 'check --project and --database (does the database exist, in Firestore in Datastore mode?)',
-  7: 'grant the account roles/datastore.user (or roles/datastore.owner) on the project',
-  16: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS',
-};
+/** What to change for each gRPC refusal. */
+const ADVICE: ReadonlyMap<number, string> = new Map([
+  [GrpcCode.INVALID_ARGUMENT, 'check --database, --namespace and --kind'],
+  [GrpcCode.NOT_FOUND, 'check --project and --database (does the database exist, in Firestore in Datastore mode?)'],
+  [GrpcCode.PERMISSION_DENIED, 'grant the account roles/datastore.user (or roles/datastore.owner) on the project'],
+  [GrpcCode.UNAUTHENTICATED, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS'],
+]);
 
 /** The useful part of a client error: gRPC's connection errors carry the socket error inside noise. */
 function detailOf(err: unknown): string {
@@ -55,7 +56,7 @@ export async function probeDatastore(datastore: Datastore, options: ProbeOptions
     const code = typeof rawCode === 'number' ? rawCode : undefined;
     const detail = detailOf(err);
     const advice =
-      (code === undefined ? undefined : ADVICE[code]) ??
+      (code === undefined ? undefined : ADVICE.get(code)) ??
       (/credential/i.test(detail)
         ? 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS'
         : 'check the network, DATASTORE_EMULATOR_HOST, --project and credentials');

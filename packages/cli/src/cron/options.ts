@@ -1,25 +1,32 @@
-import { ConfigError, MIN_SECRET_BYTES, parseDuration, type Duration, type Secret } from '@gaes/core';
+import {
+  ConfigError,
+  DATASTORE_MAX_MUTATIONS_PER_COMMIT,
+  parseDuration,
+  resolveMasterSecret,
+  type Duration,
+  type Secret,
+} from '@gaes/core';
 import type { Datastore } from '@google-cloud/datastore';
 import type { FastifyRequest } from 'fastify';
 import { tokenDigest } from './authorize.ts';
 
 /** What the `/cleanup` route deletes. */
 export interface CronCleanupOptions {
-  /** Kind of the session entities. @default 'GaesSession' */
+  /** Kind of the session entities. @default {@link @gaes/core!DEFAULT_SESSION_KIND} */
   readonly kind?: string;
   /** Namespace of the session entities. @default the client's namespace */
   readonly namespace?: string;
   /** Also delete sessions last written longer ago than this. @default none */
   readonly olderThan?: Duration;
-  /** Keys per query and per delete, 1–500. @default 500 */
+  /** Keys per query and per delete, 1–{@link DATASTORE_MAX_MUTATIONS_PER_COMMIT}. @default {@link DATASTORE_MAX_MUTATIONS_PER_COMMIT} */
   readonly batchSize?: number;
 }
 
 /** Where the `/rotate-keys` route finds the key ring (as for `DatastoreKeyRing.open`). */
 export interface CronRotateKeysOptions {
-  /** @default 'GaesKeyRing' */
+  /** @default {@link @gaes/core!DEFAULT_KEY_RING_KIND} */
   readonly kind?: string;
-  /** @default 'default' */
+  /** @default {@link @gaes/core!DEFAULT_KEY_RING_NAME} */
   readonly name?: string;
   /** @default the default namespace */
   readonly namespace?: string;
@@ -102,12 +109,10 @@ function resolveTokens(input: string | readonly string[] | undefined): Buffer[] 
 function resolveRotateKeys(input: CronRotateKeysOptions | false | undefined, env: Readonly<Record<string, string | undefined>>): ResolvedCronOptions['rotateKeys'] {
   if (input === false) return undefined;
   const o = input ?? {};
-  const masterSecret = o.masterSecret ?? env.GAES_MASTER_SECRET;
-  if (masterSecret === undefined || masterSecret === '') {
-    throw new ConfigError('the /rotate-keys route needs the key ring\'s master secret: set GAES_MASTER_SECRET, pass `rotateKeys.masterSecret`, or `rotateKeys: false`');
-  }
-  const bytes = typeof masterSecret === 'string' ? Buffer.byteLength(masterSecret, 'utf8') : masterSecret.byteLength;
-  if (bytes < MIN_SECRET_BYTES) throw new ConfigError(`the key ring's master secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  const masterSecret = resolveMasterSecret(o.masterSecret, {
+    env,
+    alternative: 'pass `rotateKeys.masterSecret` (or `rotateKeys: false` to leave the /rotate-keys route out)',
+  });
   return {
     kind: o.kind,
     name: o.name,
@@ -121,8 +126,9 @@ function resolveRotateKeys(input: CronRotateKeysOptions | false | undefined, env
 function resolveCleanup(input: CronCleanupOptions | false | undefined): ResolvedCronOptions['cleanup'] {
   if (input === false) return undefined;
   const o = input ?? {};
-  const batchSize = o.batchSize ?? 500;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 500) throw new ConfigError('`cleanup.batchSize` must be a whole number from 1 to 500');
+  const max = DATASTORE_MAX_MUTATIONS_PER_COMMIT;
+  const batchSize = o.batchSize ?? max;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) throw new ConfigError(`\`cleanup.batchSize\` must be a whole number from 1 to ${max}`);
   const olderThanMs = o.olderThan === undefined ? undefined : parseDuration(o.olderThan, '`cleanup.olderThan`');
   if (olderThanMs === 0) throw new ConfigError('`cleanup.olderThan` must be longer than 0');
   return { kind: o.kind, namespace: o.namespace, olderThanMs, batchSize };
