@@ -1,3 +1,5 @@
+import { escapeHtml, layout } from './html.ts';
+
 /** What the demo page shows about the session. */
 export interface PanelState {
   readonly active: boolean;
@@ -15,34 +17,13 @@ export interface PanelState {
   readonly durable: boolean;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** The demo's single page: a session panel and forms that post and redirect back (POST → 303 → GET). */
+/** The demo's main page: a session panel and forms that post and redirect back (POST → 303 → GET). */
 export function renderPage(s: PanelState): string {
   const row = (label: string, value: string, test: string): string =>
     `<tr><th>${label}</th><td data-test="${test}">${escapeHtml(value)}</td></tr>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>gaes demo</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }
-  h1 { margin-bottom: 0; } p.lead { margin-top: .25rem; color: #566; }
-  table { border-collapse: collapse; margin: 1rem 0; width: 100%; }
-  th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #dde; font-weight: normal; }
-  th { color: #566; width: 11rem; } td { font-family: ui-monospace, monospace; word-break: break-all; }
-  form { display: inline-block; margin: 0 .4rem .6rem 0; }
-  button { font: inherit; padding: .4rem .9rem; border-radius: .4rem; border: 1px solid #8ab; background: #eef6fa; cursor: pointer; }
-  input { font: inherit; padding: .35rem .5rem; }
-  .tier { display: inline-block; padding: 0 .5rem; border-radius: .3rem; background: #e8f3e8; }
-</style>
-</head>
-<body>
-<h1>gaes demo</h1>
+  return layout(
+    'gaes demo',
+    `<h1>gaes demo</h1>
 <p class="lead">Sessions stored in sealed cookies when small (≤ ${s.threshold} bytes), server-side when large${
     s.durable ? ' (cache in front of Datastore)' : ' (cache)'
   }.</p>
@@ -64,9 +45,10 @@ ${row('Expires', s.expiresAt?.toISOString() ?? '-', 'expires')}
 ${
   s.user === undefined
     ? `<form method="post" action="/login"><input name="user" placeholder="name" required maxlength="40" data-test="name"> <button data-test="login">Log in</button></form>`
-    : `<form method="post" action="/logout"><button data-test="logout">Log out</button></form>`
+    : `<form method="post" action="/logout"><button data-test="logout">Log out</button></form> <a href="/sessions" data-test="sessions-link">Your sessions</a>`
 }
-<p><small>The login regenerates the session id (fixation defence); log out terminates the session and clears its cookies.</small></p>
-</body>
-</html>`;
+<p><small>The login regenerates the session id (fixation defence) and binds the session to the user, so it is
+listed on "Your sessions" and can be ended from another device; log out terminates the session and clears its
+cookies.</small></p>`,
+  );
 }
