@@ -3,11 +3,12 @@ import { encodeSessionData } from '@gaes/core';
 import gaeSessions, { type GaesSessionOptions } from '@gaes/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { renderPage } from './page.ts';
+import { refuseCrossOrigin } from './same-origin.ts';
 import { demoSecret } from './secret.ts';
+import { sessionRoutes } from './sessions-routes.ts';
 
 declare module '@gaes/fastify' {
   interface SessionData {
-    user: string;
     counter: number;
     ballast: string[];
   }
@@ -26,6 +27,7 @@ export async function buildDemoApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: true, ...serverOptions } as FastifyServerOptions);
   await app.register(formbody);
+  refuseCrossOrigin(app);
   const options = (
     sessionOptions.keyring === undefined && sessionOptions.secret === undefined ? { secret: demoSecret(process.env), ...sessionOptions } : sessionOptions
   ) as GaesSessionOptions;
@@ -44,7 +46,7 @@ export async function buildDemoApp(
       servedFrom: s.tier,
       cookieCount: s.cookieCount,
       expiresAt: s.expiresAt,
-      user: s.get('user'),
+      user: s.userId,
       counter: s.get('counter') ?? 0,
       payloadBytes,
       threshold,
@@ -57,7 +59,7 @@ export async function buildDemoApp(
     tier: (req.session.tier === 'cache' && durable ? 'datastore' : req.session.tier) ?? null,
     servedFrom: req.session.tier ?? null,
     cookies: req.session.cookieCount,
-    user: req.session.get('user') ?? null,
+    user: req.session.userId ?? null,
     counter: req.session.get('counter') ?? 0,
   }));
 
@@ -81,9 +83,13 @@ export async function buildDemoApp(
   app.post('/login', async (req, reply) => {
     const user = String((req.body as { user?: unknown } | undefined)?.user ?? '').trim().slice(0, 40);
     if (user === '') return reply.code(400).send({ error: 'a name is required' });
-    // A new id on login: a session id planted before login is worthless after it.
-    if (req.session.isActive()) req.session.regenerateId();
-    req.session.set('user', user);
+    const s = req.session;
+    // Someone else signing in on this browser gets a fresh session: nothing of the last user's carries over.
+    if (s.userId !== undefined && s.userId !== user) s.start();
+    // A new id on login (a session id planted before login is worthless after it), then the binding that
+    // lists the session under "Your sessions" and lets another device end it.
+    s.regenerateId();
+    s.setUser(user);
     return reply.redirect('/', 303);
   });
 
@@ -91,6 +97,8 @@ export async function buildDemoApp(
     req.session.terminate();
     return reply.redirect('/', 303);
   });
+
+  sessionRoutes(app);
 
   return app;
 }

@@ -28,7 +28,7 @@ function extend(received: Received[]): (app: FastifyInstance) => void {
     });
     app.post('/start-secure', async (req, reply) => {
       req.session.start({ sslOnly: true });
-      req.session.set('user', 'secure-user');
+      req.session.setUser('secure-user');
       return reply.redirect('/', 303);
     });
   };
