@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Test } from 'tap';
 
 export const CHROMIUM_PATH = process.env.GAES_CHROMIUM ?? '/usr/bin/chromium';
@@ -69,14 +69,35 @@ export async function launch(
   return { context, page };
 }
 
+/**
+ * Launches one Chromium for several devices: each {@link openDevice} is a separate context (its own cookie
+ * jar and User-Agent), as two machines would be. Closed at the end of `t`.
+ */
+export async function launchBrowser(t: Test): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS, timeout: 60_000 });
+  t.teardown(() => browser.close());
+  return browser;
+}
+
+/** A device: a fresh context of `browser` (empty cookie jar) that sends `userAgent`. */
+export async function openDevice(browser: Browser, userAgent?: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(userAgent === undefined ? {} : { userAgent });
+  context.setDefaultTimeout(15_000);
+  return { context, page: await context.newPage() };
+}
+
 /** The text of the demo page's `data-test` cell. */
 export async function panel(page: Page, name: string): Promise<string> {
   return ((await page.locator(`[data-test="${name}"]`).textContent()) ?? '').trim();
 }
 
-/** Clicks a demo button (a form POST answered with 303 → GET /) and waits for the page to load again. */
-export async function press(page: Page, button: string): Promise<void> {
-  await Promise.all([page.waitForURL(/\/$/, { waitUntil: 'load' }), page.locator(`[data-test="${button}"]`).click()]);
+/**
+ * Clicks a demo button (a form POST answered with 303) and waits for the page it leads to (by default the
+ * main page, `/`) to load. `button` is a `data-test` name, or a full selector when it starts with `[`.
+ */
+export async function press(page: Page, button: string, leadsTo: RegExp = /\/$/): Promise<void> {
+  const selector = button.startsWith('[') ? button : `[data-test="${button}"]`;
+  await Promise.all([page.waitForURL(leadsTo, { waitUntil: 'load' }), page.locator(selector).click()]);
 }
 
 /** The session cookies (`gaes0`, `gaes1`, …) in the browser's jar. */
