@@ -7,7 +7,6 @@ import {
   SEAL_VERSION_XCHACHA,
   SealPurpose,
   sealFromString,
-  sealOverheadBytes,
   sealToString,
   type OpenFailure,
   type SealAlgorithm,
@@ -52,12 +51,6 @@ export function sealEnvelope(
   if (data !== undefined) plaintext.set(data, head);
   const purpose = data === undefined ? SealPurpose.pointerV2 : SealPurpose.cookieV2;
   return sealToString(seal(ring, purpose, plaintext, undefined, algorithm));
-}
-
-/** The sealed length (in cookie characters) of an envelope whose encoded data is `dataBytes` long. */
-export function envelopeCookieLength(dataBytes: number, meta: SessionMeta, algorithm?: SealAlgorithm): number {
-  const overhead = sealOverheadBytes(algorithm ?? 'xchacha20-poly1305');
-  return Math.ceil(((overhead + SESSION_ID_LENGTH + metaBytes(meta) + dataBytes) * 4) / 3);
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

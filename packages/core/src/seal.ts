@@ -128,11 +128,6 @@ export function seal(
   return out;
 }
 
-/** Reads the purpose byte of a sealed value without opening it (`undefined` if too short). */
-export function peekSealPurpose(sealed: Uint8Array): number | undefined {
-  return sealed.byteLength > HEADER_BYTES ? sealed[1] : undefined;
-}
-
 /**
  * Opens a seal made by {@link seal}. The authentication tag is checked by the AEAD in constant time;
  * any failure is a result value, never an exception.

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { DATASTORE_MAX_PROPERTY_BYTES, SessionEntityProperty } from '@gaes/core';
-import type { Entity, Key } from '@google-cloud/datastore';
+import type { Key } from '@google-cloud/datastore';
 import type { SessionKindLocation } from './client.ts';
 
 /**
@@ -28,18 +28,6 @@ export function sessionKey(loc: SessionKindLocation, id: string): Key {
   return loc.datastore.key(loc.namespace === undefined ? { path: [loc.kind, id] } : { namespace: loc.namespace, path: [loc.kind, id] });
 }
 
-/** The entity to upsert for a session, in the client's explicit-properties form. */
-export function sessionEntity(key: Key, payload: Uint8Array, expiresAtMs: number, updatedAtMs: number): Entity {
-  return {
-    key,
-    data: [
-      { name: SessionProperty.payload, value: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), excludeFromIndexes: true },
-      { name: SessionProperty.expiresAt, value: new Date(expiresAtMs), excludeFromIndexes: false },
-      { name: SessionProperty.updatedAt, value: new Date(updatedAtMs), excludeFromIndexes: true },
-    ],
-  };
-}
-
 /** The key of session `id` as a `google.datastore.v1.Key` message. */
 export function sessionKeyProto(loc: SessionKindLocation, id: string): object {
   const path = [{ kind: loc.kind, name: id }];
@@ -53,7 +41,7 @@ function timestampProto(ms: number): { seconds: number; nanos: number } {
 
 /**
  * The session entity as a `google.datastore.v1.Entity` message (for Commit RPCs made directly, see
- * `rpc.ts`): the same properties and indexing as {@link sessionEntity}.
+ * `rpc.ts`): the properties and indexing of the table above.
  */
 export function sessionEntityProto(loc: SessionKindLocation, id: string, payload: Uint8Array, expiresAtMs: number, updatedAtMs: number): object {
   return {
@@ -73,12 +61,6 @@ export function sessionEntityProto(loc: SessionKindLocation, id: string, payload
 export function payloadOfProto(entity: unknown): Uint8Array | undefined {
   const properties = (entity as { properties?: Record<string, { blobValue?: unknown } | undefined> } | null | undefined)?.properties;
   const value = properties?.[SessionProperty.payload]?.blobValue;
-  return value instanceof Uint8Array ? value : undefined;
-}
-
-/** The sealed payload of a looked-up entity, or `undefined` if it has none (treated as missing). */
-export function payloadOf(entity: unknown): Uint8Array | undefined {
-  const value = (entity as Record<string, unknown> | null | undefined)?.[SessionProperty.payload];
   return value instanceof Uint8Array ? value : undefined;
 }
 
