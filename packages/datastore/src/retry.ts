@@ -30,7 +30,7 @@ export interface RetryOptions {
   readonly attemptTimeoutMs?: number;
   /**
    * Longest time one call may take, all attempts and waits included: no attempt starts, and no attempt's
-   * deadline reaches, past it. So a frozen Datastore answers with a 503 within this bound. @default 3000
+   * deadline reaches, past it. So a frozen Datastore answers with a 503 within this bound (and the request within 3 s). @default 2500
    */
   readonly totalTimeoutMs?: number;
   /**
@@ -91,7 +91,7 @@ export function resolveRetry(input: RetryOptions = {}): RetryPolicy {
     baseDelayMs,
     maxDelayMs,
     attemptTimeoutMs: wholeNumber(input.attemptTimeoutMs ?? 1500, 'attemptTimeoutMs', 1, 600_000),
-    totalTimeoutMs: wholeNumber(input.totalTimeoutMs ?? 3000, 'totalTimeoutMs', 1, 3_600_000),
+    totalTimeoutMs: wholeNumber(input.totalTimeoutMs ?? 2500, 'totalTimeoutMs', 1, 3_600_000),
     retryCodes: new Set(retryCodes),
     sleep: input.sleep ?? ((ms) => delay(ms)),
     random: input.random ?? Math.random,

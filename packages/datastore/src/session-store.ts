@@ -14,7 +14,7 @@ export interface DatastoreSessionStoreOptions {
   readonly kind?: string | undefined;
   /** Namespace of session entities. @default the client's namespace (normally the default namespace) */
   readonly namespace?: string | undefined;
-  /** How transient failures are retried. @default 3 retries, 50 ms base, 1 s cap, full jitter, 1.5 s an attempt, 3 s in all */
+  /** How transient failures are retried. @default 3 retries, 50 ms base, 1 s cap, full jitter, 1.5 s an attempt, 2.5 s in all */
   readonly retry?: RetryOptions | undefined;
   /** The clock for `updatedAt`, in ms since the epoch. @default Date.now */
   readonly now?: (() => number) | undefined;

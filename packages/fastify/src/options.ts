@@ -15,7 +15,6 @@ import {
   type SessionStore,
 } from '@gaes/core';
 import { Keyv } from 'keyv';
-import type { BreakerSettings } from './breaker.ts';
 
 /** A `Datastore` client from `@google-cloud/datastore` (typed structurally so this package does not load it). */
 export interface DatastoreLike {
@@ -40,6 +39,25 @@ export interface CircuitBreakerOptions {
   readonly openFor?: Duration;
   /** Longest wait between probes (it doubles after each failed probe). @default '5s' */
   readonly maxOpenFor?: Duration;
+  /**
+   * A cache call pending longer than this is slow; `failureThreshold` slow calls at once open the circuit
+   * before they time out (a frozen server answers nothing). @default half of `cacheTimeout` (500 ms)
+   */
+  readonly slowCacheCall?: Duration;
+  /**
+   * The same for Datastore calls (a whole call, retries included: longer than one attempt's deadline, so a
+   * Datastore that is only slow under load does not open it). @default '2s'
+   */
+  readonly slowDatastoreCall?: Duration;
+}
+
+/** The circuit breakers' settings, resolved. */
+export interface ResolvedBreakers {
+  readonly failureThreshold: number;
+  readonly openMs: number;
+  readonly maxOpenMs: number;
+  readonly slowCacheCallMs: number;
+  readonly slowDatastoreCallMs: number;
 }
 
 /**
@@ -182,7 +200,7 @@ export interface ResolvedOptions {
   readonly regenerateGraceMs: number;
   readonly revocationPollMs: number;
   readonly userSeenIntervalMs: number;
-  readonly circuitBreaker: BreakerSettings | undefined;
+  readonly circuitBreaker: ResolvedBreakers | undefined;
   readonly currentSession: boolean;
   readonly now: () => number;
 }
@@ -204,7 +222,7 @@ function positiveDuration(value: Duration, what: string): number {
   return ms;
 }
 
-function resolveBreaker(input: CircuitBreakerOptions | false | undefined): BreakerSettings | undefined {
+function resolveBreaker(input: CircuitBreakerOptions | false | undefined, cacheTimeoutMs: number): ResolvedBreakers | undefined {
   if (input === false) return undefined;
   const failureThreshold = input?.failureThreshold ?? 3;
   if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
@@ -213,7 +231,9 @@ function resolveBreaker(input: CircuitBreakerOptions | false | undefined): Break
   const openMs = parseDuration(input?.openFor ?? '1s', '`circuitBreaker.openFor`');
   const maxOpenMs = parseDuration(input?.maxOpenFor ?? '5s', '`circuitBreaker.maxOpenFor`');
   if (openMs < 1 || maxOpenMs < openMs) throw new ConfigError('`circuitBreaker.openFor` must be at least 1 ms and at most `maxOpenFor`');
-  return { failureThreshold, openMs, maxOpenMs };
+  const slowCacheCallMs = positiveDuration(input?.slowCacheCall ?? Math.max(1, Math.floor(cacheTimeoutMs / 2)), '`circuitBreaker.slowCacheCall`');
+  const slowDatastoreCallMs = positiveDuration(input?.slowDatastoreCall ?? '2s', '`circuitBreaker.slowDatastoreCall`');
+  return { failureThreshold, openMs, maxOpenMs, slowCacheCallMs, slowDatastoreCallMs };
 }
 
 function staticKeyring(secret: Secret | readonly Secret[]): KeyRingSource {
@@ -303,6 +323,7 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
       ? undefined
       : { client: opts.datastore, kind: datastoreKind, namespace: opts.datastoreNamespace, retry: opts.datastoreRetry };
 
+  const cacheTimeoutMs = parseDuration(opts.cacheTimeout ?? '1s', '`cacheTimeout`');
   const cache = opts.cache ?? new Keyv();
   const cacheScope = opts.cacheScope ?? (isProcessLocal(cache) ? 'process' : 'shared');
   if (cacheScope !== 'shared' && cacheScope !== 'process') throw new ConfigError("`cacheScope` must be 'shared' or 'process'");
@@ -314,7 +335,7 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     cookieOnlyThreshold,
     maxSessionBytes,
     cache,
-    cacheTimeoutMs: parseDuration(opts.cacheTimeout ?? '1s', '`cacheTimeout`'),
+    cacheTimeoutMs,
     cacheKeyPrefix: opts.cacheKeyPrefix ?? 'gaes:',
     cacheScope,
     durableStore: noDatastore ? undefined : opts.durableStore,
@@ -326,7 +347,7 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     regenerateGraceMs: parseDuration(opts.regenerateGrace ?? '10s', '`regenerateGrace`'),
     revocationPollMs: positiveDuration(opts.revocationPoll ?? '2s', '`revocationPoll`'),
     userSeenIntervalMs: parseDuration(opts.userSeenInterval ?? '5m', '`userSeenInterval`'),
-    circuitBreaker: resolveBreaker(opts.circuitBreaker),
+    circuitBreaker: resolveBreaker(opts.circuitBreaker, cacheTimeoutMs),
     currentSession: opts.currentSession ?? false,
     now: opts.now ?? Date.now,
   };

@@ -34,9 +34,11 @@ function recordCodec(opts: ResolvedOptions): RecordCodec {
   };
 }
 
-function breakerFor(store: SessionStore, name: string, opts: ResolvedOptions, log: FastifyBaseLogger, breakers: CircuitBreaker[]): CircuitBreaker | undefined {
-  if (opts.circuitBreaker === undefined) return undefined;
-  const breaker = new CircuitBreaker({ ...opts.circuitBreaker, name, log, probe: () => store.get(PROBE_ID) });
+function breakerFor(store: SessionStore, name: 'cache' | 'Datastore', opts: ResolvedOptions, log: FastifyBaseLogger, breakers: CircuitBreaker[]): CircuitBreaker | undefined {
+  const settings = opts.circuitBreaker;
+  if (settings === undefined) return undefined;
+  const slowCallMs = name === 'cache' ? settings.slowCacheCallMs : settings.slowDatastoreCallMs;
+  const breaker = new CircuitBreaker({ ...settings, slowCallMs, name, log, probe: () => store.get(PROBE_ID) });
   breakers.push(breaker);
   return breaker;
 }

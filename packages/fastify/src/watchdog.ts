@@ -1,0 +1,63 @@
+/** A deadline being watched; `remove` it when its call settles. */
+export interface WatchedDeadline {
+  readonly atMs: number;
+  readonly onExpire: () => void;
+}
+
+/**
+ * Many deadlines on one timer: each store call registers its deadline here instead of arming a timer of its
+ * own (a `setTimeout` per cache read costs more than the read's own bookkeeping). The timer ticks every
+ * `tickMs` while anything is watched and stops when nothing is, so a deadline fires at most `tickMs` late.
+ */
+export class Watchdog {
+  readonly #tickMs: number;
+  readonly #now: () => number;
+  readonly #watched = new Set<WatchedDeadline>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(tickMs: number, now: () => number = () => performance.now()) {
+    this.#tickMs = Math.max(1, Math.floor(tickMs));
+    this.#now = now;
+  }
+
+  /** The clock deadlines are measured with. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** Calls `onExpire` once `afterMs` have passed, unless removed before. */
+  watch(afterMs: number, onExpire: () => void): WatchedDeadline {
+    const deadline: WatchedDeadline = { atMs: this.#now() + afterMs, onExpire };
+    this.#watched.add(deadline);
+    if (this.#timer === undefined) {
+      // Not unref'd: a pending call keeps the process alive until its deadline, as its own timer would.
+      this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+    }
+    return deadline;
+  }
+
+  remove(deadline: WatchedDeadline): void {
+    this.#watched.delete(deadline);
+    if (this.#watched.size === 0) this.#stop();
+  }
+
+  /** How many deadlines are watched. */
+  get size(): number {
+    return this.#watched.size;
+  }
+
+  #tick(): void {
+    const nowMs = this.#now();
+    for (const deadline of this.#watched) {
+      if (deadline.atMs > nowMs) continue;
+      this.#watched.delete(deadline);
+      deadline.onExpire();
+    }
+    if (this.#watched.size === 0) this.#stop();
+  }
+
+  #stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
