@@ -128,13 +128,19 @@ export interface GaesSessionOptions {
   readonly datastoreKind?: string;
   /** Datastore namespace of session entities. @default the default namespace */
   readonly datastoreNamespace?: string;
-  /** How Datastore calls are retried (`retries`, `baseDelayMs`, `maxDelayMs`, `attemptTimeoutMs`). @default 3 retries, 50 ms–1 s full-jitter backoff, 10 s per attempt */
+  /** How Datastore calls are retried (`retries`, `baseDelayMs`, `maxDelayMs`, `attemptTimeoutMs`, `totalTimeoutMs`). @default 3 retries, 50 ms–1 s full-jitter backoff, 1.5 s per attempt, 2.5 s in all */
   readonly datastoreRetry?: DatastoreRetryOptions;
   /** Keep everything in cookies and the cache, even when `datastore` is given (the original's `no_datastore`). @default false */
   readonly noDatastore?: boolean;
   /** A custom durable tier instead of `datastore` (any {@link SessionStore}). @default none */
   readonly durableStore?: SessionStore;
-  /** Base name of the session cookies (`<name>0`, `<name>1`, …). @default 'gaes' */
+  /**
+   * Base name of the session cookies (`<name>0`, `<name>1`, …, and `<name>_0`, … after a `regenerateId()`).
+   * With the `__Host-` prefix (e.g. `'__Host-gaes'`) browsers accept the cookies only if they are Secure,
+   * have `Path=/` and no `Domain`, so no subdomain can set or overwrite them: use it when the app owns its
+   * host name; it needs `cookie.secure` true or 'auto' (then always Secure) and the default path and domain.
+   * `__Secure-` asks browsers to accept them only over HTTPS. @default 'gaes'
+   */
   readonly cookieName?: string;
   /** Cookie attributes. */
   readonly cookie?: SessionCookieOptions;
@@ -300,6 +306,15 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
   if (sameSite === 'none' && secure === false) {
     throw new ConfigError("`cookie.sameSite: 'none'` needs `cookie.secure` true or 'auto': browsers drop such cookies otherwise");
   }
+  const prefix = /^__(Host|Secure)-/i.exec(cookieName)?.[1]?.toLowerCase();
+  if (prefix !== undefined && secure === false) {
+    throw new ConfigError(`a \`cookieName\` starting with __${prefix === 'host' ? 'Host' : 'Secure'}- needs \`cookie.secure\` true or 'auto': browsers drop such cookies without Secure`);
+  }
+  if (prefix === 'host' && (path !== '/' || c.domain !== undefined)) {
+    throw new ConfigError('a `cookieName` starting with __Host- needs `cookie.path` "/" and no `cookie.domain`: browsers drop such cookies otherwise');
+  }
+  // Prefixed cookies are always Secure ('auto' would leave it off on a plain-HTTP request, and the browser drop them).
+  const cookieSecure = prefix === undefined ? secure : true;
 
   const cookieCacheSize = opts.cookieCacheSize ?? 10_000;
   if (!Number.isInteger(cookieCacheSize) || cookieCacheSize < 0) {
@@ -341,7 +356,7 @@ export function resolveOptions(input: GaesSessionOptions | undefined): ResolvedO
     durableStore: noDatastore ? undefined : opts.durableStore,
     datastore,
     cookieName,
-    cookie: { path, domain: c.domain, sameSite, secure, partitioned: c.partitioned ?? false },
+    cookie: { path, domain: c.domain, sameSite, secure: cookieSecure, partitioned: c.partitioned ?? false },
     algorithm,
     cookieCacheSize,
     regenerateGraceMs: parseDuration(opts.regenerateGrace ?? '10s', '`regenerateGrace`'),

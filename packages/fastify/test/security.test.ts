@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildApp, CookieJar, countingKeyv, CountingStore, setCookies } from './helpers/app.ts';
+import { buildApp, CookieJar, countingKeyv, CountingStore, SECRET_A, setCookies } from './helpers/app.ts';
 
 t.test('cookie attributes: HttpOnly always, SameSite=Lax by default, Secure on HTTPS with auto', async (t) => {
   const app = await buildApp({}, { trustProxy: true });
@@ -90,4 +90,25 @@ t.test('routes with config.session false do not load server data until asked', a
   t.equal(counts.get, gets + 1);
   await app.inject({ url: '/state', headers: { cookie: jar.header() } });
   t.equal(counts.get, gets + 2, 'other routes load before the handler');
+});
+
+t.test('__Host- and __Secure- cookie names: always Secure; __Host- refuses a Domain or another Path', async (t) => {
+  const { resolveOptions } = await import('../src/options.ts');
+  const host = await buildApp({ cookieName: '__Host-gaes' });
+  const res = await host.inject({ method: 'POST', url: '/set', payload: { a: 1 } });
+  const cookies = setCookies(res);
+  t.ok(cookies.length > 0 && cookies.every((h) => h.startsWith('__Host-gaes0=') && h.includes('; Secure') && h.includes('; Path=/') && !h.includes('Domain=')), 'Secure, Path=/, no Domain, even over plain HTTP');
+  const jar = new CookieJar();
+  jar.apply(res);
+  t.same((await host.inject({ url: '/get/a', headers: { cookie: jar.header() } })).json(), { value: 1 }, 'read back under the prefixed name');
+  const secure = await buildApp({ cookieName: '__Secure-gaes' });
+  t.ok(setCookies(await secure.inject({ method: 'POST', url: '/set', payload: { a: 1 } })).every((h) => h.includes('; Secure')));
+  for (const bad of [
+    { cookieName: '__Host-gaes', cookie: { secure: false } },
+    { cookieName: '__Secure-gaes', cookie: { secure: false } },
+    { cookieName: '__Host-gaes', cookie: { domain: 'example.com' } },
+    { cookieName: '__Host-gaes', cookie: { path: '/app' } },
+  ] as const) {
+    t.throws(() => resolveOptions({ secret: SECRET_A, ...bad }), { code: 'ERR_GAES_CONFIG' }, JSON.stringify(bad));
+  }
 });
