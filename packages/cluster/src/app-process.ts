@@ -2,9 +2,12 @@
  * One instance of the cluster app, run as its own process:
  * `GAES_CLUSTER_CONFIG='{"cache":"memory"}' node --conditions=@gaes/source packages/cluster/src/app-process.ts`.
  * Listens on 127.0.0.1 (a free port), prints `GAES_CLUSTER_READY <port>` on stdout, logs at warn to stderr,
- * and closes the app cleanly on SIGTERM or SIGINT. Routes: `GET /inc`, `GET /state`, `POST /set?k=&v=`,
- * `POST /set-quick?k=&v=`, `POST /login`, `POST /logout`, `GET /untouched`, `GET /_cluster/stats`, and
- * the same session routes under `/cookie/` with `cookieTierRoutes`.
+ * and closes the app cleanly on SIGTERM or SIGINT. Routes (built in `app.ts` and `user-routes.ts`, inside the
+ * plugin's scope): `GET /inc`, `GET /state`, `POST /set?k=&v=`, `POST /set-quick?k=&v=`,
+ * `POST /set-writer?k=&w=[&quick=1]` (a value carrying writer `w` in several fields, and `<k>.by`),
+ * `POST /login`, `POST /logout`, `GET /untouched`, the user routes `POST /users/login/:user?device=`,
+ * `GET /users/me`, `GET /users/sessions`, `POST /users/end/:handle`, `POST /users/end-others`,
+ * `GET /_cluster/stats`, and the same session routes under `/cookie/` with `cookieTierRoutes`.
  */
 import { buildClusterApp } from './app.ts';
 import { configFromEnv, READY_PREFIX } from './config.ts';

@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createCache } from './cache.ts';
 import { CLUSTER_SECRET, type ClusterAppConfig } from './config.ts';
 import { countCacheCalls, countDatastoreCalls, newStats, type ClusterStats } from './stats.ts';
+import { userRoutes } from './user-routes.ts';
 
 /** The cookie name of the cookie-tier registration under `/cookie` (apart from the main one's `gaes`). */
 export const COOKIE_TIER_COOKIE_NAME = 'gaesc';
@@ -26,6 +27,14 @@ function counterOf(value: unknown): number {
 function queryPair(query: unknown): { k: string; v: string } | undefined {
   const { k, v } = (query ?? {}) as { k?: unknown; v?: unknown };
   return typeof k === 'string' && k !== '' && typeof v === 'string' ? { k, v } : undefined;
+}
+
+/**
+ * What `POST /set-writer?k=&w=` stores under `k` (and `w` alone under `<k>.by`, in the same request): writer
+ * `w`'s id in several fields, to tell one writer's whole value from a mix.
+ */
+export function writerValue(writer: string): { writer: string; fields: string[]; nested: { by: string } } {
+  return { writer, fields: [`a:${writer}`, `b:${writer}`, `c:${writer}`], nested: { by: writer } };
 }
 
 /** The session routes, served by each registration of the plugin. */
@@ -56,6 +65,16 @@ function sessionRoutes(scope: FastifyInstance): void {
       return { id: request.session.id ?? null };
     });
   }
+  scope.post('/set-writer', async (request, reply) => {
+    const { k, w, quick } = (request.query ?? {}) as { k?: unknown; w?: unknown; quick?: unknown };
+    if (typeof k !== 'string' || k === '' || typeof w !== 'string' || w === '') {
+      return reply.code(400).send({ code: 'ERR_GAES_CLUSTER_BAD_QUERY', message: 'needs ?k=<key>&w=<writer>' });
+    }
+    // The value under `k` and a second key `<k>.by`, both written by this one request.
+    if (quick === '1') request.session.setQuick(k, writerValue(w)).setQuick(`${k}.by`, w);
+    else request.session.set(k, writerValue(w)).set(`${k}.by`, w);
+    return { id: request.session.id ?? null };
+  });
   scope.post('/login', async (request) => {
     const before = request.session.id ?? null;
     request.session.regenerateId();
@@ -67,6 +86,7 @@ function sessionRoutes(scope: FastifyInstance): void {
     return { active: request.session.isActive() };
   });
   scope.get('/untouched', async () => ({ ok: true }));
+  userRoutes(scope);
 }
 
 /** A running cluster app and what it needs closed. */
