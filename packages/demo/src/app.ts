@@ -85,9 +85,12 @@ export async function buildDemoApp(
     if (user === '') return reply.code(400).send({ error: 'a name is required' });
     const s = req.session;
     // Someone else signing in on this browser gets a fresh session: nothing of the last user's carries over.
-    if (s.userId !== undefined && s.userId !== user) s.start();
-    // A new id on login (a session id planted before login is worthless after it), then the binding that
-    // lists the session under "Your sessions" and lets another device end it.
+    // With no session yet one is started too, so that the login below is always a regeneration.
+    if (!s.isActive() || (s.userId !== undefined && s.userId !== user)) s.start();
+    // A new id on login (a session id planted before login is worthless after it). A regenerated session goes
+    // to the other cookie slot and names its predecessor, so the browser's next request prefers it over the
+    // cookie a parallel request re-set or started meanwhile. Then the binding that lists the session under
+    // "Your sessions" and lets another device end it.
     s.regenerateId();
     s.setUser(user);
     return reply.redirect('/', 303);
