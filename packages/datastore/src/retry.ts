@@ -139,6 +139,8 @@ export async function withRetry<T>(
       if (endMs - performance.now() - delayMs < MIN_ATTEMPT_MS) throw toStoreError(operation, err, n, payloadBytes);
       policy.onRetry?.({ operation, attempt: n, delayMs, error: err });
       await policy.sleep(delayMs);
+      // The wait itself may have run late (a busy process): an attempt with no time left is not started.
+      if (endMs - performance.now() < MIN_ATTEMPT_MS) throw toStoreError(operation, err, n, payloadBytes);
     }
   }
 }

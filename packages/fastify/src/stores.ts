@@ -59,6 +59,9 @@ async function userDirectory(opts: ResolvedOptions, cache: SessionStore, breaker
 export async function buildStores(opts: ResolvedOptions, log: FastifyBaseLogger): Promise<Stores> {
   const breakers: CircuitBreaker[] = [];
   const keyv = new KeyvSessionStore(opts.cache, { keyPrefix: opts.cacheKeyPrefix, timeoutMs: opts.cacheTimeoutMs, log, now: opts.now });
+  // One call before serving: clients such as @keyv/redis connect on first use and, with `disableOfflineQueue`,
+  // fail the commands sent before the connection is up; a first burst of requests would open the breaker.
+  if (opts.cacheScope === 'shared') await keyv.get(PROBE_ID).catch((err: unknown) => log.warn({ err }, 'gaes: the session cache did not answer at start-up'));
   const durableTier = opts.datastore === undefined ? opts.durableStore : await datastoreStore(opts.datastore, opts.now);
   const durableBreaker = durableTier === undefined ? undefined : breakerFor(durableTier, 'Datastore', opts, log, breakers);
   const durable = durableTier === undefined || durableBreaker === undefined ? durableTier : guardStore(durableTier, durableBreaker);
