@@ -100,7 +100,10 @@ export async function press(page: Page, button: string, leadsTo: RegExp = /\/$/)
   await Promise.all([page.waitForURL(leadsTo, { waitUntil: 'load' }), page.locator(selector).click()]);
 }
 
-/** The session cookies (`gaes0`, `gaes1`, …) in the browser's jar. */
+/**
+ * The session cookies in the browser's jar: both slots, `gaes0`, `gaes1`, … and `gaes_0`, `gaes_1`, … (a
+ * login's `regenerateId()` moves the session to the other slot).
+ */
 export async function sessionCookies(context: BrowserContext): Promise<Array<{ name: string; httpOnly: boolean; secure: boolean; sameSite: string }>> {
-  return (await context.cookies()).filter((c) => /^gaes\d+$/.test(c.name)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  return (await context.cookies()).filter((c) => /^gaes_?\d+$/.test(c.name)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
