@@ -19,6 +19,10 @@ export const DEFAULT_SESSION_KIND = 'GaesSession';
 export const DEFAULT_KEY_RING_KIND = 'GaesKeyRing';
 /** The key name of the key ring entity unless told otherwise. */
 export const DEFAULT_KEY_RING_NAME = 'default';
+/** The kind of user-bound session records (key name `h:<handle>`; in the sessions' namespace). */
+export const USER_SESSION_KIND = 'GaesUserSession';
+/** The kind of per-user revocations (key name `u:<user id>`; in the sessions' namespace). */
+export const USER_KIND = 'GaesUser';
 
 /** The properties of a session entity (see `@gaes/datastore`'s `entity.ts` for their types and indexing). */
 export const SessionEntityProperty = {

@@ -29,6 +29,8 @@ export {
   MAX_NAMESPACE_BYTES,
   NAMESPACE_RULE,
   SessionEntityProperty,
+  USER_KIND,
+  USER_SESSION_KIND,
 } from './datastore-names.ts';
 export {
   DATASTORE_MAX_ENTITY_BYTES,

@@ -1,10 +1,11 @@
 import type { RevokedHandle, UserRevocation, UserSessionRecord } from '@gaes/core';
 import type { Entity, Key } from '@google-cloud/datastore';
 
-/** Kind of user-bound session records (key name `h:<handle>`). */
-export const USER_SESSION_KIND = 'GaesUserSession';
-/** Kind of per-user revocations (key name `u:<user id>`). */
-export const USER_KIND = 'GaesUser';
+/**
+ * The entities of the kinds `USER_SESSION_KIND` and `USER_KIND` (named in `@gaes/core`'s `datastore-names.ts`).
+ * Both carry this indexed property: when the entity stops mattering, which the sweeper (`sweep.ts`) queries.
+ */
+export const EXPIRES_AT = 'expiresAt';
 
 /**
  * Key names carry a prefix: Datastore reserves names of the form `__name__`, which a user id or a handle could
@@ -29,7 +30,7 @@ export function recordEntity(key: Key, record: UserSessionRecord): Entity {
       { name: 'sessionId', value: record.sessionId, excludeFromIndexes: true },
       { name: 'createdAt', value: new Date(record.createdAtMs), excludeFromIndexes: true },
       { name: 'lastSeenAt', value: new Date(record.lastSeenAtMs), excludeFromIndexes: true },
-      { name: 'expiresAt', value: new Date(record.expiresAtMs), excludeFromIndexes: false },
+      { name: EXPIRES_AT, value: new Date(record.expiresAtMs), excludeFromIndexes: false },
       { name: 'userAgent', value: record.userAgent ?? null, excludeFromIndexes: true },
     ],
   };
@@ -45,7 +46,7 @@ export function recordOf(handle: string, entity: Record<string, unknown> | undef
   const { userId, sessionId, userAgent } = entity;
   const createdAtMs = time(entity['createdAt']);
   const lastSeenAtMs = time(entity['lastSeenAt']);
-  const expiresAtMs = time(entity['expiresAt']);
+  const expiresAtMs = time(entity[EXPIRES_AT]);
   if (typeof userId !== 'string' || typeof sessionId !== 'string' || [createdAtMs, lastSeenAtMs, expiresAtMs].some(Number.isNaN)) return undefined;
   return { handle, userId, sessionId, createdAtMs, lastSeenAtMs, expiresAtMs, userAgent: typeof userAgent === 'string' ? userAgent : undefined };
 }
@@ -63,7 +64,7 @@ export function revocationEntity(key: Key, revocation: UserRevocation): Entity {
       { name: 'exceptHandle', value: revocation.exceptHandle ?? null, excludeFromIndexes: true },
       { name: 'handles', value: JSON.stringify(revocation.handles), excludeFromIndexes: true },
       { name: 'changedAt', value: new Date(revocation.changedAtMs), excludeFromIndexes: false },
-      { name: 'expiresAt', value: new Date(revocation.expiresAtMs), excludeFromIndexes: false },
+      { name: EXPIRES_AT, value: new Date(revocation.expiresAtMs), excludeFromIndexes: false },
     ],
   };
 }
@@ -88,7 +89,7 @@ export function revocationOf(entity: Record<string, unknown> | undefined): UserR
   const handles = handlesOf(entity['handles']);
   const notBeforeMs = time(entity['notBefore']);
   const changedAtMs = time(entity['changedAt']);
-  const expiresAtMs = time(entity['expiresAt']);
+  const expiresAtMs = time(entity[EXPIRES_AT]);
   if (typeof userId !== 'string' || handles === undefined || [notBeforeMs, changedAtMs, expiresAtMs].some(Number.isNaN)) return undefined;
   return { userId, notBeforeMs, exceptHandle: typeof exceptHandle === 'string' ? exceptHandle : undefined, handles, changedAtMs, expiresAtMs };
 }

@@ -1,9 +1,17 @@
-import { applyRevocation, type RevocationChange, type UserDirectory, type UserRevocation, type UserSessionRecord } from '@gaes/core';
+import {
+  applyRevocation,
+  USER_KIND,
+  USER_SESSION_KIND,
+  type RevocationChange,
+  type UserDirectory,
+  type UserRevocation,
+  type UserSessionRecord,
+} from '@gaes/core';
 import { PropertyFilter, type Datastore, type Key } from '@google-cloud/datastore';
 import { GrpcCode, grpcCode } from '../classify-error.ts';
 import { resolveLocation, type DatastoreInput } from '../client.ts';
 import { resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from '../retry.ts';
-import { recordEntity, recordKeyName, recordOf, revocationEntity, revocationOf, USER_KIND, USER_SESSION_KIND, userKeyName } from './entities.ts';
+import { EXPIRES_AT, recordEntity, recordKeyName, recordOf, revocationEntity, revocationOf, userKeyName } from './entities.ts';
 
 /** Options of {@link DatastoreUserDirectory}. */
 export interface DatastoreUserDirectoryOptions {
@@ -95,7 +103,7 @@ export class DatastoreUserDirectory implements UserDirectory {
   async changedSince(sinceMs: number | undefined, nowMs: number): Promise<UserRevocation[]> {
     const query =
       sinceMs === undefined
-        ? this.#query(USER_KIND).filter(new PropertyFilter('expiresAt', '>', new Date(nowMs)))
+        ? this.#query(USER_KIND).filter(new PropertyFilter(EXPIRES_AT, '>', new Date(nowMs)))
         : this.#query(USER_KIND).filter(new PropertyFilter('changedAt', '>', new Date(sinceMs)));
     const out: UserRevocation[] = [];
     for (const entity of await this.#runAll(query)) {
