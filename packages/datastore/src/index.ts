@@ -23,3 +23,9 @@ export {
   type StoredKey,
 } from './keyring/index.ts';
 export { DatastoreUserDirectory, type DatastoreUserDirectoryOptions } from './users/user-directory.ts';
+export {
+  deleteExpiredUserEntities,
+  type DeleteExpiredUserEntitiesOptions,
+  type SweepCounts,
+  type UserSweepProgress,
+} from './users/sweep.ts';
