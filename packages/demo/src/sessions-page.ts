@@ -1,15 +1,6 @@
+import type { GaesSessionInfo } from '@gaes/fastify';
 import { describeDevice } from './device.ts';
 import { escapeHtml, formatTime, layout } from './html.ts';
-
-/** One session as `app.gaes.listSessions` describes it (the fields this page shows). */
-export interface SessionRow {
-  readonly handle: string;
-  readonly createdAt: Date;
-  readonly lastSeenAt: Date;
-  readonly expiresAt: Date;
-  readonly userAgent?: string;
-  readonly current?: boolean;
-}
 
 /** What the last action on the page did, shown once above the list. */
 export type SessionsNotice = { readonly kind: 'ended' } | { readonly kind: 'gone' } | { readonly kind: 'others'; readonly count: number };
@@ -17,7 +8,7 @@ export type SessionsNotice = { readonly kind: 'ended' } | { readonly kind: 'gone
 /** What the "Your sessions" page shows: nothing but a sign-in link when `user` is `undefined`. */
 export interface SessionsView {
   readonly user: string | undefined;
-  readonly sessions: readonly SessionRow[];
+  readonly sessions: readonly GaesSessionInfo[];
   readonly notice?: SessionsNotice | undefined;
 }
 
@@ -27,7 +18,7 @@ function noticeText(notice: SessionsNotice): string {
   return notice.count === 1 ? 'Signed out 1 other session.' : `Signed out ${notice.count} other sessions.`;
 }
 
-function sessionRow(s: SessionRow): string {
+function sessionRow(s: GaesSessionInfo): string {
   const current = s.current === true;
   const device = escapeHtml(describeDevice(s.userAgent));
   const agent = escapeHtml(s.userAgent ?? 'no User-Agent');
