@@ -8,8 +8,7 @@ import {
   NAMESPACE_RULE,
 } from '@gaes/core';
 import type { Datastore } from '@google-cloud/datastore';
-import type { SweepProgress } from '@gaes/datastore';
-import type { CleanupResult } from './cleanup.ts';
+import type { CleanupProgress, CleanupResult } from './cleanup.ts';
 import { describeTarget, resolveDatastoreTarget, type DatastoreTarget } from './datastore-target.ts';
 import { UsageError } from './errors.ts';
 import { exitCodeFor, type ExitCode } from './exit-code.ts';
@@ -27,7 +26,9 @@ const DEFAULT_CONNECT_TIMEOUT = '10s';
 /** The `gaes-cleanup` command line (parsing only: it has no action). */
 export function cleanupProgram(io: CliIo) {
   const program = new Command(NAME)
-    .description('Delete expired gaes sessions from Cloud Datastore (and, with --older-than, idle ones).')
+    .description(
+      'Delete expired gaes sessions from Cloud Datastore (and, with --older-than, idle ones), then the expired records of user-bound sessions and per-user revocations.',
+    )
     .option('--older-than <duration>', 'also delete sessions last written longer ago than this (90s, 15m, 12h, 7d)')
     .option('--project <id>', 'Google Cloud project (default: GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, DATASTORE_PROJECT_ID)')
     .option('--database <id>', 'Datastore database (default: the (default) database)')
@@ -95,11 +96,11 @@ function resultJson(result: CleanupResult, target: DatastoreTarget, exitCode: Ex
   };
 }
 
-function report(io: CliIo, json: boolean, failure: Failure, progress?: SweepProgress): ExitCode {
+function report(io: CliIo, json: boolean, failure: Failure, progress?: CleanupProgress): ExitCode {
   const exitCode = exitCodeFor(failure.status);
   io.stderr.write(failureLine(NAME, failure));
   if (json) {
-    const sofar = progress === undefined ? {} : { deleted: progress.deleted, scanned: progress.scanned };
+    const sofar = progress === undefined ? {} : { deleted: progress.deleted, scanned: progress.scanned, records: progress.records, revocations: progress.revocations };
     io.stdout.write(jsonLine({ command: 'cleanup', ...failure, exitCode, ...sofar }));
   }
   return exitCode;
@@ -108,7 +109,7 @@ function report(io: CliIo, json: boolean, failure: Failure, progress?: SweepProg
 /** Runs a validated cleanup: the probe, the sweep with progress, the summary. */
 export async function runCleanup(settings: CleanupSettings, io: CliIo): Promise<ExitCode> {
   let client: { datastore: Datastore; close: (d: Datastore) => Promise<void> } | undefined;
-  let last: SweepProgress | undefined;
+  let last: CleanupProgress | undefined;
   try {
     // Loaded only now: `--help` and usage errors answer without loading the Datastore client.
     const [{ cleanup }, { closeDatastore, createDatastore }, { probeDatastore }] = await Promise.all([
@@ -140,7 +141,10 @@ export async function runCleanup(settings: CleanupSettings, io: CliIo): Promise<
         clock: io.clock,
         onProgress: (p) => {
           last = p;
-          progress.update(p);
+          progress.update({
+            deleted: p.deleted + p.records.deleted + p.revocations.deleted,
+            scanned: p.scanned + p.records.scanned + p.revocations.scanned,
+          });
         },
       });
     } finally {

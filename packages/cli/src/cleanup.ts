@@ -1,5 +1,5 @@
 import { DATASTORE_MAX_MUTATIONS_PER_COMMIT, DEFAULT_SESSION_KIND } from '@gaes/core';
-import { deleteExpiredSessions, type SweepProgress } from '@gaes/datastore';
+import { deleteExpiredSessions, deleteExpiredUserEntities, type SweepCounts, type SweepProgress, type UserSweepProgress } from '@gaes/datastore';
 import type { Datastore } from '@google-cloud/datastore';
 
 /** Options of {@link cleanup}. */
@@ -24,7 +24,19 @@ export interface CleanupOptions {
   /** The clock `maxTimeMs` and the rate are measured on. @default Date.now */
   readonly clock?: (() => number) | undefined;
   /** Called after every batch with the totals so far. */
-  readonly onProgress?: ((progress: SweepProgress) => void) | undefined;
+  readonly onProgress?: ((progress: CleanupProgress) => void) | undefined;
+}
+
+/** The totals of a cleanup so far: sessions (`deleted`, `scanned`), then user records and revocations. */
+export interface CleanupProgress {
+  /** Sessions deleted (in a dry run: that would have been deleted). */
+  readonly deleted: number;
+  /** Session keys and entities read. */
+  readonly scanned: number;
+  /** User-bound session records (`GaesUserSession`) whose `expiresAt` has passed. */
+  readonly records: SweepCounts;
+  /** Per-user revocations (`GaesUser`) whose `expiresAt` has passed. */
+  readonly revocations: SweepCounts;
 }
 
 /** What a cleanup did: the object `gaes-cleanup --json` prints and the cron route answers with. */
@@ -35,11 +47,15 @@ export interface CleanupResult {
   readonly dryRun: boolean;
   /** Sessions deleted (in a dry run: that would have been deleted). */
   readonly deleted: number;
-  /** Keys and entities read. */
+  /** Session keys and entities read. */
   readonly scanned: number;
+  /** Expired user-bound session records deleted (and keys read): swept after the sessions. */
+  readonly records: SweepCounts;
+  /** Expired per-user revocations deleted (and keys read): swept after the records. */
+  readonly revocations: SweepCounts;
   /** How long the sweep took (on the command's clock). */
   readonly elapsedMs: number;
-  /** `deleted` per second of `elapsedMs`; `null` when no time passed. */
+  /** Entities deleted (sessions, records and revocations) per second of `elapsedMs`; `null` when no time passed. */
   readonly deletedPerSecond: number | null;
   /** The time expiries were judged against (ISO 8601). */
   readonly judgedAt: string;
@@ -52,8 +68,9 @@ export interface CleanupResult {
 }
 
 /**
- * Deletes expired sessions (and, with `olderThanMs`, idle ones) until done or `maxTimeMs` has passed:
- * the work of `gaes-cleanup` and of the `/_gaes/cleanup` cron route. A partial run is continued by
+ * Deletes expired sessions (and, with `olderThanMs`, idle ones), then the user-bound session records and
+ * per-user revocations whose `expiresAt` has passed (in the same namespace), until done or `maxTimeMs` has
+ * passed: the work of `gaes-cleanup` and of the `/_gaes/cleanup` cron route. A partial run is continued by
  * running again (deleted keys drop out of the range; an idle-session scan resumes from `resumeAfter`).
  *
  * @throws {ConfigError} for invalid options
@@ -66,28 +83,42 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
   const deadline = options.maxTimeMs === undefined ? Number.POSITIVE_INFINITY : startedAt + options.maxTimeMs;
+  const none = { deleted: 0, scanned: 0 };
+  let sessions: Pick<SweepProgress, 'deleted' | 'scanned'> = none;
+  let users: Omit<UserSweepProgress, 'done'> = { records: none, revocations: none };
+  const progress = (): void => options.onProgress?.({ deleted: sessions.deleted, scanned: sessions.scanned, records: users.records, revocations: users.revocations });
+  const common = { datastore: options.datastore, namespace: options.namespace, now: options.now, batchSize: options.batchSize, deadline, clock, dryRun: options.dryRun };
   const swept = await deleteExpiredSessions({
-    datastore: options.datastore,
+    ...common,
     kind: options.kind,
-    namespace: options.namespace,
-    now: options.now,
     olderThanMs: options.olderThanMs,
-    batchSize: options.batchSize,
-    deadline,
-    clock,
-    dryRun: options.dryRun,
     resumeAfter: options.resumeAfter,
-    onProgress: options.onProgress,
+    onProgress: (p) => {
+      sessions = p;
+      progress();
+    },
+  });
+  sessions = swept;
+  // After a partial session sweep the deadline has passed: the user sweep stops before its first query.
+  const usersSwept = await deleteExpiredUserEntities({
+    ...common,
+    onProgress: (p) => {
+      users = p;
+      progress();
+    },
   });
   const elapsedMs = Math.max(0, clock() - startedAt);
+  const deletedAll = swept.deleted + usersSwept.records.deleted + usersSwept.revocations.deleted;
   return {
     command: 'cleanup',
-    status: swept.done ? 'done' : 'partial',
+    status: swept.done && usersSwept.done ? 'done' : 'partial',
     dryRun: options.dryRun === true,
     deleted: swept.deleted,
     scanned: swept.scanned,
+    records: usersSwept.records,
+    revocations: usersSwept.revocations,
     elapsedMs: Math.round(elapsedMs),
-    deletedPerSecond: elapsedMs > 0 ? Math.round((swept.deleted * 1000) / elapsedMs) : null,
+    deletedPerSecond: elapsedMs > 0 ? Math.round((deletedAll * 1000) / elapsedMs) : null,
     judgedAt: new Date(options.now).toISOString(),
     kind: options.kind ?? DEFAULT_SESSION_KIND,
     namespace: options.namespace ?? null,

@@ -1,4 +1,4 @@
-export { cleanup, type CleanupOptions, type CleanupResult } from './cleanup.ts';
+export { cleanup, type CleanupOptions, type CleanupProgress, type CleanupResult } from './cleanup.ts';
 export { cleanupProgram, resolveCleanupSettings, runCleanup, runCleanupCli, type CleanupSettings } from './cleanup-cli.ts';
 export { DatastoreUnreachableError, UsageError } from './errors.ts';
 export { ExitCode, exitCodeFor, type RunStatus } from './exit-code.ts';

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { USER_KIND, USER_SESSION_KIND } from '@gaes/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import t from 'tap';
 import { gaesCron, type GaesCronOptions } from '../src/index.ts';
 import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, seedSessions, startDatastore } from './fixtures/emulator.ts';
 import { tickingClock } from './fixtures/io.ts';
+import { putRecords, putRevocation, userRecord } from './fixtures/users.ts';
 
 const db = await startDatastore(t);
 const { datastore } = db;
@@ -89,10 +91,12 @@ t.test('the prefix is configurable', async (t) => {
 
 t.test('a run stops at its time budget and reports partial (exit code 3); the next run finishes', async (t) => {
   const { namespace, live } = await seeded();
-  const app = await cronApp(t, { appEngineCron: true, timeBudget: '3s', now: tickingClock(1000, NOW), cleanup: { namespace, batchSize: 200 }, rotateKeys: false });
+  // Every read of the clock moves it a second, and each batch reads it once: a budget of five reads covers the
+  // three batches of a run that finds nothing left (sessions, records, revocations).
+  const app = await cronApp(t, { appEngineCron: true, timeBudget: '5s', now: tickingClock(1000, NOW), cleanup: { namespace, batchSize: 200 }, rotateKeys: false });
   const first = await app.inject({ url: '/_gaes/cleanup', headers: { 'x-appengine-cron': 'true' } });
   t.equal(first.statusCode, 200);
-  t.match(first.json(), { status: 'partial', exitCode: 3, maxTimeMs: 3000 });
+  t.match(first.json(), { status: 'partial', exitCode: 3, maxTimeMs: 5000 });
   t.ok(first.json().deleted > 0 && first.json().deleted < 1200);
   let runs = 1;
   for (; runs < 20; runs++) {
@@ -101,6 +105,21 @@ t.test('a run stops at its time budget and reports partial (exit code 3); the ne
   }
   t.ok(runs < 20, `finished after ${runs + 1} runs`);
   t.same(await keyNames(datastore, namespace), live);
+});
+
+t.test('the cleanup route also deletes expired user records and revocations, and answers with their counts', async (t) => {
+  const { namespace, live } = await seeded();
+  const records = [NOW - 1000, NOW - 2000, NOW + DAY].map((expiresAtMs, i) => userRecord(`user-${i}`, { createdAtMs: NOW - DAY, lastSeenAtMs: NOW - 5000, expiresAtMs }));
+  await putRecords(datastore, namespace, records);
+  await putRevocation(datastore, namespace, 'ended', NOW - 1000);
+  await putRevocation(datastore, namespace, 'still-ending', NOW + DAY);
+  const app = await cronApp(t, { appEngineCron: true, cleanup: { namespace }, rotateKeys: false });
+  const res = await app.inject({ url: '/_gaes/cleanup', headers: { 'x-appengine-cron': 'true' } });
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), { status: 'done', exitCode: 0, deleted: 1200, records: { deleted: 2, scanned: 2 }, revocations: { deleted: 1, scanned: 1 } });
+  t.same(await keyNames(datastore, namespace), live);
+  t.same(await keyNames(datastore, namespace, USER_SESSION_KIND), [`h:${(records[2] as { handle: string }).handle}`]);
+  t.same(await keyNames(datastore, namespace, USER_KIND), ['u:still-ending']);
 });
 
 t.test('rotate-keys: rotate + retire in one run, daily', async (t) => {

@@ -34,7 +34,10 @@ function registerCleanup(app: FastifyInstance, o: ResolvedCronOptions, guard: Gu
         now: o.now(),
         clock: o.now,
       });
-      request.log.info({ deleted: result.deleted, scanned: result.scanned, status: result.status }, 'gaes cleanup');
+      request.log.info(
+        { deleted: result.deleted, scanned: result.scanned, records: result.records.deleted, revocations: result.revocations.deleted, status: result.status },
+        'gaes cleanup',
+      );
       return { ...result, exitCode: exitCodeFor(result.status) };
     } catch (err) {
       return fail(request, reply, 'cleanup', err);
