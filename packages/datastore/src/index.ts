@@ -29,3 +29,10 @@ export {
   type SweepCounts,
   type UserSweepProgress,
 } from './users/sweep.ts';
+export {
+  endAllUserSessions,
+  endUserSession,
+  listUserSessions,
+  type EndedUserSessions,
+  type UserSessionsOptions,
+} from './users/user-sessions.ts';

@@ -79,6 +79,16 @@ export class DatastoreUserDirectory implements UserDirectory {
     return out;
   }
 
+  /**
+   * The revocations of `userId` as stored (one Lookup), or `undefined` when there are none: for tools that
+   * judge a session without an instance's revocation feed (the CLI). Expired ones are returned too.
+   */
+  async revocation(userId: string): Promise<UserRevocation | undefined> {
+    const key = this.#key(USER_KIND, userKeyName(userId));
+    const [entity] = await withRetry(this.#retry, 'lookup', (gaxOptions) => this.datastore.get(key, { gaxOptions }));
+    return revocationOf(entity as Record<string, unknown> | undefined);
+  }
+
   async revoke(userId: string, change: RevocationChange, nowMs: number): Promise<UserRevocation> {
     const key = this.#key(USER_KIND, userKeyName(userId));
     let lastError: unknown;
