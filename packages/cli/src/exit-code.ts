@@ -1,5 +1,6 @@
 /**
- * The exit codes of `gaes-cleanup` and `gaes-keys`.
+ * The exit codes of `gaes-cleanup`, `gaes-keys` and `gaes-sessions`. Finding nothing to do (no expired session,
+ * no key to retire, no live session to end) is not an error: 0.
  *
  * | code | meaning |
  * |---|---|

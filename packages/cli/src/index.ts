@@ -9,6 +9,8 @@ export { closeDatastore, createDatastore } from './datastore-client.ts';
 export { probeDatastore, type ProbeOptions } from './probe.ts';
 export { keys, type KeysAction, type KeysOptions, type KeysResult } from './keys.ts';
 export { keysProgram, resolveKeysSettings, runKeys, runKeysCli, type KeysSettings } from './keys-cli.ts';
+export { sessions, type SessionInfo, type SessionsEndResult, type SessionsListResult, type SessionsOptions, type SessionsRequest, type SessionsResult } from './sessions.ts';
+export { resolveSessionsSettings, runSessions, runSessionsCli, sessionsProgram, type SessionsSettings } from './sessions-cli.ts';
 export { gaesCron } from './cron/plugin.ts';
 export { resolveCronOptions, type CronCleanupOptions, type CronRotateKeysOptions, type GaesCronOptions, type ResolvedCronOptions } from './cron/options.ts';
 export { authorizeCron, type CronAuthPolicy } from './cron/authorize.ts';

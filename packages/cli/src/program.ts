@@ -2,14 +2,17 @@ import { CommanderError } from '@commander-js/extra-typings';
 import { ExitCode } from './exit-code.ts';
 import type { CliIo } from './io.ts';
 
-/** The exit codes, for the end of `--help` (code 3 only where there is a `--max-time`). */
-export function exitCodesHelp(withMaxTime: boolean): string {
+/**
+ * The exit codes, for the end of `--help` (code 3 only where there is a `--max-time`).
+ * @param usage what makes a usage error for this command
+ */
+export function exitCodesHelp(withMaxTime: boolean, usage = 'bad flag or value, no project, no master secret'): string {
   return [
     '',
     'Exit codes:',
     '  0  done',
     '  1  error (Datastore unreachable or refused, a failure mid-run); rerunning is safe',
-    '  2  usage error (bad flag or value, no project, no master secret); nothing was changed',
+    `  2  usage error (${usage}); nothing was changed`,
     ...(withMaxTime ? ['  3  stopped at --max-time with work left; run again to continue'] : []),
     '',
   ].join('\n');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { emulatorEnv, freshNamespace, seedSessions, startDatastore } from './fixtures/emulator.ts';
 import { PACKAGE_DIR, runBin } from './fixtures/run-bin.ts';
+import { signIn } from './fixtures/users.ts';
 
 // Users run the built JavaScript: build it (incremental, so cheap when up to date), then run it without
 // the `@gaes/source` condition, as an installed package would.
@@ -42,4 +43,20 @@ t.test('the built gaes-cleanup works against the emulator', { skip: build.code !
   const r = await runBin(pkg.bin['gaes-cleanup'] as string, ['--namespace', namespace, '--json'], emulatorEnv(db));
   t.equal(r.code, 0, r.stderr);
   t.match(JSON.parse(r.stdout), { status: 'done', deleted: 1 });
+});
+
+t.test('the built gaes-sessions lists and ends sessions in the emulator', { skip: build.code !== 0 && 'the build failed' }, async (t) => {
+  const db = await startDatastore(t);
+  const namespace = freshNamespace();
+  const times = { createdAtMs: Date.now() - 60_000, lastSeenAtMs: Date.now() - 1000, expiresAtMs: Date.now() + 3_600_000 };
+  const record = await signIn(db.datastore, namespace, 'alice', times);
+  const bin = pkg.bin['gaes-sessions'] as string;
+  const list = await runBin(bin, ['list', '--user', 'alice', '--namespace', namespace, '--json'], emulatorEnv(db));
+  t.equal(list.code, 0, list.stderr);
+  t.match(JSON.parse(list.stdout), { status: 'done', sessions: [{ handle: record.handle }] });
+  const end = await runBin(bin, ['end', '--user', 'alice', '--handle', record.handle, '--namespace', namespace, '--json'], emulatorEnv(db));
+  t.equal(end.code, 0, end.stderr);
+  t.match(JSON.parse(end.stdout), { status: 'done', ended: 1 });
+  const usage = await runBin(bin, ['end', '--user', 'alice', '--namespace', namespace], emulatorEnv(db));
+  t.equal(usage.code, 2, 'neither --handle nor --all');
 });
