@@ -1,7 +1,7 @@
-import fastifyCookie from '@fastify/cookie';
 import { cookieMayBePointer, EnvelopeCache } from '@gaes/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { cookieValue } from './cookie-header.ts';
 import { currentRequest } from './current-session.ts';
 import { resolveOptions, type GaesSessionOptions } from './options.ts';
 import { Session } from './session.ts';
@@ -31,7 +31,6 @@ type WithSlot = FastifyRequest & { [kSession]: Session | null };
 
 async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Promise<void> {
   const opts = resolveOptions(input);
-  if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
   const { store, directory, breakers } = await buildStores(opts, app.log);
   warnAboutInstances(app, opts, store.durable !== undefined);
   const cookies = cookieSettings(app, opts);
@@ -58,9 +57,9 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
 
   // Server-side data is fetched before the handler, once, and only when a cookie points server-side.
   app.addHook('preHandler', (request, _reply, done) => {
-    const jar = request.cookies as Record<string, string | undefined> | undefined;
-    const first = jar?.[firstName];
-    const second = jar?.[secondName];
+    const header = request.headers.cookie;
+    const first = header === undefined ? undefined : cookieValue(header, firstName);
+    const second = header === undefined ? undefined : cookieValue(header, secondName);
     const pointer = (first !== undefined && cookieMayBePointer(first)) || (second !== undefined && cookieMayBePointer(second));
     if (!pointer || request.routeOptions.config.session === false) {
       done();
@@ -96,6 +95,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
 
 /**
  * The gaes session plugin: `await app.register(gaeSessions, { secret })` gives every request a lazy
- * `request.session`. Registers `@fastify/cookie` when the app has not.
+ * `request.session`. It reads its own cookies from the `Cookie` header when a session is used, so it needs no
+ * cookie plugin (an app may still register `@fastify/cookie` for its own cookies).
  */
 export default fp(gaeSessions, { fastify: '5.x', name: '@gaes/fastify' });

@@ -11,6 +11,7 @@ import {
 } from '@gaes/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChangeLevel, setOwn } from './changes.ts';
+import { sessionCookies } from './cookie-header.ts';
 import { readIncoming, type Incoming, type Presence } from './incoming.ts';
 import { saveSession } from './save.ts';
 import type { SessionContext } from './session-context.ts';
@@ -56,7 +57,7 @@ export class Session {
     if (this.#incoming !== undefined) return;
     const { opts, cookies, envelopes, users } = this.#ctx;
     const nowMs = opts.now();
-    const incoming = readIncoming(this.#request.cookies as Record<string, string | undefined> | undefined, {
+    const incoming = readIncoming(sessionCookies(this.#request.headers.cookie, cookies.names), {
       names: cookies.names,
       ring: opts.keyring.current(),
       envelopes,
@@ -340,13 +341,14 @@ export class Session {
    * `regenerateGrace` (default 10 s) a request still carrying the old id is answered with the old id's last
    * state, read-only, and sets no cookie; after that, or after `terminate()`, the old id is refused.
    * The new id is written to the other cookie slot, so an in-flight request that re-sets the old cookie
-   * cannot replace the new one. Does nothing on an inactive session.
+   * cannot replace the new one. On an inactive session it starts one first, so a first visit's login is a
+   * regeneration too (sessions that parallel requests start cannot replace it).
    */
   regenerateId(options: RegenerateOptions = {}): this {
     const current = this.#ensureData();
     const state = this.#state;
-    const oldId = state.id;
-    if (oldId === undefined) return this;
+    if (state.id === undefined) state.startNew(this.#ctx.opts.now(), this.#ctx.opts.lifetimeMs, false);
+    const oldId = state.id as string;
     if (state.readOnly) {
       this.#request.log.debug({ id: oldId }, 'gaes: regenerateId on a replaced session id ignored (grace period)');
       return this;

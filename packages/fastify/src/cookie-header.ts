@@ -1,0 +1,87 @@
+/**
+ * gaes reads its own cookies straight from the `Cookie` header, only when a session is used, and only the
+ * ones it named: a request that never touches the session parses nothing, and an app need not register
+ * `@fastify/cookie` (if it does, with or without a signing secret, nothing changes: the header is the same).
+ *
+ * Parsing follows `@fastify/cookie` (the `cookie` package, version 2) for the names gaes cares about: pairs split
+ * on `;`, names and values trimmed (quotes are kept), a value holding `%` URL-decoded (kept as it is if that
+ * fails), the first occurrence of a name wins. A gaes value is base64url (with a `<count>.` prefix on a first
+ * chunk), which none of this changes.
+ */
+
+/** A value as the `cookie` package gives it: URL-decoded only when it holds `%`, raw if decoding fails. */
+function decodeValue(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Whether `code` is a decimal digit. */
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * Whether `name` is a chunk of one of the cookie slots: `<base>` followed by 1 or 2 digits, for either base.
+ * (A chunk index never needs more than two digits: at most 64 chunks are read.)
+ */
+function isChunkName(name: string, bases: readonly [string, string]): boolean {
+  for (const base of bases) {
+    const digits = name.length - base.length;
+    if (digits < 1 || digits > 2 || !name.startsWith(base)) continue;
+    if (isDigit(name.charCodeAt(base.length)) && (digits === 1 || isDigit(name.charCodeAt(base.length + 1)))) return true;
+  }
+  return false;
+}
+
+/**
+ * The session cookies in a `Cookie` header: every `<base><i>` of both slot bases, as a name → value record;
+ * `undefined` when there are none (or no header).
+ */
+export function sessionCookies(header: string | undefined, bases: readonly [string, string]): Record<string, string> | undefined {
+  if (header === undefined || header === '') return undefined;
+  const shortest = Math.min(bases[0].length, bases[1].length);
+  let found: Record<string, string> | undefined;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end) {
+      const name = header.slice(start, eq).trim();
+      if (name.length > shortest && isChunkName(name, bases) && (found === undefined || found[name] === undefined)) {
+        found ??= Object.create(null) as Record<string, string>;
+        found[name] = decodeValue(header.slice(eq + 1, end).trim());
+      }
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
+/**
+ * The value of cookie `name` in a `Cookie` header, or `undefined`: a cheap look for one cookie, without
+ * parsing the rest (used before the handler to see whether a session cookie points server-side).
+ */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  let from = 0;
+  for (;;) {
+    const at = header.indexOf(name, from);
+    if (at === -1) return undefined;
+    from = at + name.length;
+    // A whole name: at the start or after `;` (and spaces), and followed by `=` (after spaces).
+    let before = at - 1;
+    while (before >= 0 && (header.charCodeAt(before) === 32 || header.charCodeAt(before) === 9)) before--;
+    if (before >= 0 && header.charCodeAt(before) !== 59) continue;
+    let eq = from;
+    while (eq < header.length && (header.charCodeAt(eq) === 32 || header.charCodeAt(eq) === 9)) eq++;
+    if (header.charCodeAt(eq) !== 61) continue;
+    let end = header.indexOf(';', eq + 1);
+    if (end === -1) end = header.length;
+    return decodeValue(header.slice(eq + 1, end).trim());
+  }
+}
