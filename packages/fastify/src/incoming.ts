@@ -77,12 +77,17 @@ function open(value: string, ctx: IncomingContext): Opened {
   return { ok: true, envelope, renew, text: undefined, opened: { value, ring: ctx.ring, envelope, renew } };
 }
 
-/** Which of two valid sessions the browser holds is the current one. */
+/**
+ * Which of two valid sessions the browser holds is the current one: the one that names the other as its
+ * predecessor; for unrelated sessions, one made by a login (a regeneration) over one that was not, and of two
+ * logins the later user binding (a switch of user whose old session a parallel response re-set); else the
+ * first slot.
+ */
 function winner(a: SessionEnvelope, b: SessionEnvelope): Slot {
   if (b.predecessor?.tag === lineageTag(a.id)) return 1;
   if (a.predecessor?.tag === lineageTag(b.id)) return 0;
-  // Unrelated sessions: the one made by a login (a regeneration) over one that was not, else the first slot.
-  return b.predecessor !== undefined && a.predecessor === undefined ? 1 : 0;
+  if ((a.predecessor === undefined) !== (b.predecessor === undefined)) return b.predecessor === undefined ? 0 : 1;
+  return (b.user?.sinceMs ?? 0) > (a.user?.sinceMs ?? 0) ? 1 : 0;
 }
 
 /**

@@ -44,7 +44,7 @@ t.test('absurd chunk indices and counts are refused', async (t) => {
   const { app, logs } = await attackApp();
   const jar = new CookieJar();
   jar.apply(await app.inject({ method: 'POST', url: '/login', payload: { user: 'alice' } }));
-  const genuine = jar.cookies.get('gaes0') as string;
+  const genuine = jar.sessionCookie() as string;
   for (const [header, reason] of [
     [`gaes0=999999.${genuine}`, /incomplete/],
     [`gaes0=99.${genuine}`, /incomplete/],

@@ -39,7 +39,7 @@ async function race(): Promise<{ terminate: number; late: number; entities: numb
     late: late.statusCode,
     entities: durableStore.data.size,
     replayUser: replay.state.user,
-    lateCleared: lateCookies.some((h) => /^gaes0=; Max-Age=0/.test(h)),
+    lateCleared: lateCookies.some((h) => /^gaes_?0=; Max-Age=0/.test(h)),
   };
 }
 

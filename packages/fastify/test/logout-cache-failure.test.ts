@@ -17,7 +17,7 @@ import { fakeCache, type FakeMode } from './helpers/fake-cache.ts';
 
 const { datastore } = await startDatastore(t);
 
-const clearsSession = (res: LightMyRequestResponse): boolean => setCookies(res).some((h) => /^gaes0=; Max-Age=0/.test(h));
+const clearsSession = (res: LightMyRequestResponse): boolean => setCookies(res).some((h) => /^gaes_?0=; Max-Age=0/.test(h));
 
 const durables: ReadonlyArray<[string, () => { durableStore: SessionStore } | { datastore: typeof datastore; datastoreNamespace: string }]> = [
   ['Datastore (in-memory emulator)', () => ({ datastore, datastoreNamespace: freshNamespace() })],

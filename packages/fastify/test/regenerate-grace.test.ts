@@ -99,3 +99,44 @@ t.test('cookie tier: a response that re-sets the pre-login cookie cannot replace
     t.same([...jar.cookies.keys()], ['gaes_0'], 'and the stale slot is cleared');
   }
 });
+
+t.test("a first visit's login is a regeneration too: sessions that parallel requests start cannot replace it", async (t) => {
+  const app = await buildApp({}, {}, loginRoutes);
+  const login = await app.inject({ method: 'POST', url: '/login' });
+  t.ok(setCookies(login).some((h) => h.startsWith('gaes_0=')), 'written to the second slot');
+  // A parallel request of the same first visit starts an anonymous session; its response arrives last.
+  const anonymous = await app.inject({ method: 'POST', url: '/set', payload: { n: 1 } });
+  const jar = new CookieJar();
+  jar.apply(login);
+  jar.apply(anonymous);
+  const res = await app.inject({ url: '/state', headers: { cookie: jar.header() } });
+  t.equal(res.json().id, login.json().id, 'the login wins');
+});
+
+t.test('switching users: of two unrelated logins, the later user binding wins', async (t) => {
+  const app = await buildApp({}, {}, (a) => {
+    loginRoutes(a);
+    a.post('/switch/:user', async (req) => {
+      req.session.start();
+      req.session.regenerateId();
+      req.session.setUser((req.params as { user: string }).user);
+      return { id: req.session.id };
+    });
+    a.post('/bind/:user', async (req) => {
+      req.session.setUser((req.params as { user: string }).user);
+      return {};
+    });
+  });
+  const jar = new CookieJar();
+  jar.apply(await app.inject({ method: 'POST', url: '/login' }));
+  jar.apply(await app.inject({ method: 'POST', url: '/bind/x', headers: { cookie: jar.header() } }));
+  jar.apply(await app.inject({ method: 'POST', url: '/login', headers: { cookie: jar.header() } }));
+  const asX = jar.header();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const switched = await app.inject({ method: 'POST', url: '/switch/y', headers: { cookie: asX } });
+  const late = await app.inject({ method: 'POST', url: '/set', payload: { n: 2 }, headers: { cookie: asX } });
+  jar.apply(switched);
+  jar.apply(late);
+  const res = await app.inject({ url: '/state', headers: { cookie: jar.header() } });
+  t.equal(res.json().id, switched.json().id, "y's session wins over x's session re-set by a late response");
+});

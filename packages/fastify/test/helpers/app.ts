@@ -29,6 +29,11 @@ export class CookieJar {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
+  /** The first chunk of the session cookie, in whichever slot it is (`gaes_0` after a login, else `gaes0`). */
+  sessionCookie(): string | undefined {
+    return this.cookies.get('gaes_0') ?? this.cookies.get('gaes0');
+  }
+
   get size(): number {
     return this.cookies.size;
   }
