@@ -71,7 +71,19 @@ function routes(app: FastifyInstance, size: SessionSize, write: 'set' | 'setQuic
   });
 }
 
-function gaesSetup(id: string, label: string, size: SessionSize, threshold: number | undefined, write: 'set' | 'setQuick'): Setup {
+/**
+ * A gaes setup. `cache: 'shared'` stands for Redis or Memcached (an in-memory Keyv declared shared, as one
+ * instance sees it); `'process'` is the default in-memory cache, which is not used for sessions when
+ * Datastore is set. `user` binds every session to its user at login (`setUser`).
+ */
+function gaesSetup(
+  id: string,
+  label: string,
+  size: SessionSize,
+  threshold: number | undefined,
+  write: 'set' | 'setQuick',
+  options: { readonly cache: 'shared' | 'process'; readonly user?: boolean },
+): Setup {
   return {
     id,
     label,
@@ -84,16 +96,21 @@ function gaesSetup(id: string, label: string, size: SessionSize, threshold: numb
       await app.register(gaeSessions, {
         secret: SECRET,
         cache: new Keyv(),
+        cacheScope: options.cache,
         datastore: datastore as Parameters<typeof gaeSessions>[1]['datastore'],
         ...(threshold === undefined ? {} : { cookieOnlyThreshold: threshold }),
       } as Parameters<typeof gaeSessions>[1]);
-      type GaesSession = { regenerateId(): unknown; terminate(): void };
+      type GaesSession = { regenerateId(): unknown; terminate(): void; setUser(userId: string): unknown };
       routes(
         app,
         size,
         write,
         (r) => (r as unknown as { session: GaesSession }).session.terminate(),
-        (r) => void (r as unknown as { session: GaesSession }).session.regenerateId(),
+        (r) => {
+          const session = (r as unknown as { session: GaesSession }).session;
+          session.regenerateId();
+          if (options.user === true) session.setUser(`user-${String((r.query as { n?: string }).n ?? 0)}`);
+        },
       );
       return app;
     },
@@ -125,10 +142,13 @@ function fsessionSetup(id: string, label: string, rolling: boolean): Setup {
 }
 
 export const SETUPS: readonly Setup[] = [
-  gaesSetup('gaes-server', 'gaes, all data server-side (cookieOnlyThreshold 0), in-memory Keyv + Datastore', 'small', 0, 'set'),
-  gaesSetup('gaes-server-quick', 'same, counter written with setQuick (cache only)', 'small', 0, 'setQuick'),
-  gaesSetup('gaes-large', 'gaes defaults, 20 KB session (server-side by size), in-memory Keyv + Datastore', 'large', undefined, 'set'),
-  gaesSetup('gaes-cookie', 'gaes defaults, small session (cookie tier)', 'small', undefined, 'set'),
+  gaesSetup('gaes-server', 'gaes, all data server-side (cookieOnlyThreshold 0), shared cache (Redis/Memcached) + Datastore', 'small', 0, 'set', { cache: 'shared' }),
+  gaesSetup('gaes-server-quick', 'same, counter written with setQuick (cache only)', 'small', 0, 'setQuick', { cache: 'shared' }),
+  gaesSetup('gaes-server-users', 'same as the first, every session bound to its user (setUser at login)', 'small', 0, 'set', { cache: 'shared', user: true }),
+  gaesSetup('gaes-server-process', 'gaes, all data server-side, default in-memory cache (per process: not used) + Datastore', 'small', 0, 'set', { cache: 'process' }),
+  gaesSetup('gaes-large', 'gaes defaults, 20 KB session (server-side by size), shared cache + Datastore', 'large', undefined, 'set', { cache: 'shared' }),
+  gaesSetup('gaes-cookie', 'gaes defaults, small session (cookie tier)', 'small', undefined, 'set', { cache: 'process' }),
+  gaesSetup('gaes-cookie-users', 'gaes defaults, small session (cookie tier), bound to its user', 'small', undefined, 'set', { cache: 'process', user: true }),
   fsessionSetup('fsession-datastore-rolling', '@fastify/session + @google-cloud/connect-datastore (rolling, the default)', true),
   fsessionSetup('fsession-datastore', '@fastify/session + @google-cloud/connect-datastore (rolling: false)', false),
 ];
