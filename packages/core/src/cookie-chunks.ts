@@ -73,7 +73,8 @@ export interface ChunkedCookie {
  * `value: undefined` (treated like any bad cookie).
  */
 export function readChunkedCookie(cookies: Readonly<Record<string, string | undefined>>, name: string): ChunkedCookie {
-  const first = cookies[`${name}0`];
+  const names = chunkNames(name);
+  const first = cookies[names[0] as string];
   if (first === undefined) return { value: undefined, present: 0 };
   const dot = first.indexOf('.');
   if (dot === -1) return { value: first, present: countPresent(cookies, name, 1) };
@@ -83,12 +84,24 @@ export function readChunkedCookie(cookies: Readonly<Record<string, string | unde
     return { value: undefined, present };
   }
   let value = first.slice(dot + 1);
-  for (let i = 1; i < count; i++) value += cookies[`${name}${i}`];
+  for (let i = 1; i < count; i++) value += cookies[names[i] as string];
   return { value, present };
 }
 
 function countPresent(cookies: Readonly<Record<string, string | undefined>>, name: string, from: number): number {
+  const names = chunkNames(name);
   let i = from;
-  while (i < MAX_COOKIE_CHUNKS && cookies[`${name}${i}`] !== undefined) i++;
+  while (i < MAX_COOKIE_CHUNKS && cookies[names[i] as string] !== undefined) i++;
   return i;
+}
+
+/** `<name>0` … `<name>63`, made once per base name (a reader looks them up on every request). */
+const namesByBase = new Map<string, readonly string[]>();
+function chunkNames(name: string): readonly string[] {
+  let names = namesByBase.get(name);
+  if (names === undefined) {
+    names = Array.from({ length: MAX_COOKIE_CHUNKS }, (_, i) => `${name}${i}`);
+    if (namesByBase.size < 16) namesByBase.set(name, names);
+  }
+  return names;
 }

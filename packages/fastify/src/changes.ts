@@ -9,6 +9,8 @@ export type ChangeLevel = (typeof ChangeLevel)[keyof typeof ChangeLevel];
 
 type Data = Record<string, unknown>;
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /**
  * What one request changed in its session, per key, so that a save can be replayed onto a newer stored copy
  * (parallel requests merge instead of overwriting each other): whether the data was cleared, and which keys
@@ -17,7 +19,8 @@ type Data = Record<string, unknown>;
 export class ChangeSet {
   #level: ChangeLevel = ChangeLevel.none;
   #cleared = false;
-  readonly #keys = new Set<string>();
+  /** Made on the first change: most requests change nothing. */
+  #keys: Set<string> | undefined;
 
   get level(): ChangeLevel {
     return this.#level;
@@ -30,19 +33,19 @@ export class ChangeSet {
 
   /** The keys set or deleted. */
   get keys(): ReadonlySet<string> {
-    return this.#keys;
+    return this.#keys ?? NO_KEYS;
   }
 
   /** Records a set or delete of `key` at `level` (the highest level of the request wins). */
   touch(key: string, level: ChangeLevel): void {
-    this.#keys.add(key);
+    (this.#keys ??= new Set()).add(key);
     this.raise(level);
   }
 
   /** Records that every key was removed. */
   clear(): void {
     this.#cleared = true;
-    this.#keys.clear();
+    this.#keys?.clear();
     this.raise(ChangeLevel.durable);
   }
 
@@ -55,7 +58,7 @@ export class ChangeSet {
   reset(): void {
     this.#level = ChangeLevel.none;
     this.#cleared = false;
-    this.#keys.clear();
+    this.#keys?.clear();
   }
 
   /**
@@ -66,7 +69,7 @@ export class ChangeSet {
   applyTo(latest: Readonly<Data>, mine: Readonly<Data>): Data {
     const out: Data = {};
     if (!this.#cleared) for (const key of Object.keys(latest)) setOwn(out, key, latest[key]);
-    for (const key of this.#keys) {
+    for (const key of this.keys) {
       if (Object.hasOwn(mine, key)) setOwn(out, key, mine[key]);
       else delete out[key];
     }

@@ -39,27 +39,38 @@ function isChunkName(name: string, bases: readonly [string, string]): boolean {
 
 /**
  * The session cookies in a `Cookie` header: every `<base><i>` of both slot bases, as a name → value record;
- * `undefined` when there are none (or no header).
+ * `undefined` when there are none (or no header). Found by searching for the bases, not by splitting the
+ * whole header: the other cookies of a request (often most of its header) are never looked at.
  */
 export function sessionCookies(header: string | undefined, bases: readonly [string, string]): Record<string, string> | undefined {
   if (header === undefined || header === '') return undefined;
-  const shortest = Math.min(bases[0].length, bases[1].length);
   let found: Record<string, string> | undefined;
-  let start = 0;
-  while (start < header.length) {
-    let end = header.indexOf(';', start);
+  // The second base extends the first (`gaes` → `gaes_`), so searching for the shorter one finds both.
+  const base = bases[0].length <= bases[1].length ? bases[0] : bases[1];
+  let from = 0;
+  for (;;) {
+    const at = header.indexOf(base, from);
+    if (at === -1) return found;
+    from = at + base.length;
+    if (!startsName(header, at)) continue;
+    const eq = header.indexOf('=', from);
+    if (eq === -1) return found;
+    let end = header.indexOf(';', from);
     if (end === -1) end = header.length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end) {
-      const name = header.slice(start, eq).trim();
-      if (name.length > shortest && isChunkName(name, bases) && (found === undefined || found[name] === undefined)) {
-        found ??= Object.create(null) as Record<string, string>;
-        found[name] = decodeValue(header.slice(eq + 1, end).trim());
-      }
-    }
-    start = end + 1;
+    if (eq > end) continue;
+    const name = header.slice(at, eq).trimEnd();
+    if (!isChunkName(name, bases) || (found !== undefined && found[name] !== undefined)) continue;
+    found ??= Object.create(null) as Record<string, string>;
+    found[name] = decodeValue(header.slice(eq + 1, end).trim());
+    from = end;
   }
-  return found;
+}
+
+/** Whether a name starting at `at` is a whole name: at the start of the header or after `;` and spaces. */
+function startsName(header: string, at: number): boolean {
+  let before = at - 1;
+  while (before >= 0 && (header.charCodeAt(before) === 32 || header.charCodeAt(before) === 9)) before--;
+  return before < 0 || header.charCodeAt(before) === 59;
 }
 
 /**
@@ -74,9 +85,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
     if (at === -1) return undefined;
     from = at + name.length;
     // A whole name: at the start or after `;` (and spaces), and followed by `=` (after spaces).
-    let before = at - 1;
-    while (before >= 0 && (header.charCodeAt(before) === 32 || header.charCodeAt(before) === 9)) before--;
-    if (before >= 0 && header.charCodeAt(before) !== 59) continue;
+    if (!startsName(header, at)) continue;
     let eq = from;
     while (eq < header.length && (header.charCodeAt(eq) === 32 || header.charCodeAt(eq) === 9)) eq++;
     if (header.charCodeAt(eq) !== 61) continue;

@@ -62,8 +62,8 @@ export interface IncomingContext {
   readonly rule: ExpiryRule;
   readonly nowMs: number;
   readonly https: boolean;
-  /** Whether a user-bound session was ended by `endSession`/`endAllSessions` (the user directory). */
-  readonly isRevoked?: ((envelope: SessionEnvelope) => boolean) | undefined;
+  /** Which user-bound sessions were ended by `endSession`/`endAllSessions` (the user directory). */
+  readonly revocations?: { isRevoked(envelope: SessionEnvelope): boolean } | undefined;
 }
 
 type Opened = { ok: true; envelope: SessionEnvelope; renew: boolean; text: string | undefined; opened: OpenedCookie | undefined } | { ok: false; reason: string };
@@ -119,7 +119,7 @@ export function readIncoming(cookies: Readonly<Record<string, string | undefined
   if (state !== 'valid') {
     return { kind: 'rejected', reason: state, present, expiredPointerId: pointer ? envelope.id : undefined };
   }
-  if (envelope.user !== undefined && ctx.isRevoked?.(envelope) === true) {
+  if (envelope.user !== undefined && ctx.revocations?.isRevoked(envelope) === true) {
     return { kind: 'rejected', reason: 'revoked', present, expiredPointerId: undefined };
   }
   const other: Slot = slot === 0 ? 1 : 0;

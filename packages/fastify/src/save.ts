@@ -1,4 +1,14 @@
-import { chooseTier, decodeSessionData, encodeSessionData, sealEnvelope, type SessionRecord, type SessionTier } from '@gaes/core';
+import {
+  chooseTier,
+  decodeSessionData,
+  encodeSessionData,
+  sealEnvelope,
+  type KeyRing,
+  type SealAlgorithm,
+  type SessionEnvelope,
+  type SessionRecord,
+  type SessionTier,
+} from '@gaes/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { ChangeLevel } from './changes.ts';
 import type { Presence, Slot } from './incoming.ts';
@@ -28,7 +38,7 @@ export interface SaveResult {
 /** What writing the data produced. */
 type Written =
   /** A new cookie value (the data itself, or a pointer to where it was stored). */
-  | { readonly kind: 'cookie'; readonly value: string; readonly tier: SessionTier | undefined }
+  | { readonly kind: 'cookie'; readonly value: string; readonly issued: SessionEnvelope; readonly tier: SessionTier | undefined }
   /** Nothing to write, or changes dropped (the id was replaced meanwhile): the cookie stays as it is. */
   | { readonly kind: 'unchanged'; readonly tier: SessionTier | undefined }
   /** Another request ended the session meanwhile: its changes are dropped and its cookies cleared. */
@@ -57,11 +67,11 @@ export async function saveSession(state: SessionState, ctx: SessionContext, requ
   if (written.kind === 'ended') {
     log.debug({ id: state.id }, 'gaes: session ended by a concurrent request; changes dropped');
     state.reset();
-    state.slotsToClear.add(0).add(1);
+    state.clearSlot();
   }
   const headers: string[] = [];
   if (state.id === undefined) {
-    for (const slot of [0, 1] as const) if (state.slotsToClear.has(slot)) headers.push(...clearSlot(ctx.cookies, slot, attrs, present));
+    for (const slot of [0, 1] as const) if (state.clearsSlot(slot)) headers.push(...clearSlot(ctx.cookies, slot, attrs, present));
     return { headers, tier: undefined, cookies: 0 };
   }
   let cookies = present[state.slot];
@@ -69,9 +79,11 @@ export async function saveSession(state: SessionState, ctx: SessionContext, requ
     const slot = writeSlot(ctx.cookies, state.slot, written.value, attrs, (state.expiresAtMs - nowMs) / 1000, present);
     headers.push(...slot.headers);
     cookies = slot.chunks;
+    // The browser sends this cookie back next: remembered opened, it is not decrypted again then.
+    ctx.envelopes.set(written.value, ctx.opts.keyring.current(), written.issued, false);
   }
   const other: Slot = state.slot === 0 ? 1 : 0;
-  if (state.slotsToClear.has(other) && !state.readOnly) headers.push(...clearSlot(ctx.cookies, other, attrs, present));
+  if (state.clearsSlot(other) && !state.readOnly) headers.push(...clearSlot(ctx.cookies, other, attrs, present));
   return { headers, tier: written.kind === 'ended' ? undefined : written.tier, cookies };
 }
 
@@ -86,16 +98,16 @@ async function writeData(state: SessionState, ctx: SessionContext, nowMs: number
     if (state.touch) state.meta.lastActiveMs = nowMs;
     if (state.userSeen && state.meta.user !== undefined) state.meta.user = { ...state.meta.user, seenAtMs: nowMs };
     const bytes = state.origin === 'cookie' ? (state.pending?.bytes ?? encodeSessionData(state.data ?? {})) : undefined;
-    return { kind: 'cookie', value: sealEnvelope(ring, id, state.meta, bytes, opts.algorithm), tier: state.origin };
+    return { kind: 'cookie', ...issue(state, ring, bytes, opts.algorithm), tier: state.origin };
   }
   const bytes = encodeSessionData(state.data ?? {});
   const tier = chooseTier(bytes.byteLength, opts.cookieOnlyThreshold, opts.maxSessionBytes);
   state.meta.lastActiveMs = nowMs;
   if (state.userSeen && state.meta.user !== undefined) state.meta.user = { ...state.meta.user, seenAtMs: nowMs };
   if (tier === 'cookie') {
-    if (state.fromServer) state.idsMovedToCookies.push(id);
+    if (state.fromServer) state.queue('movedToCookies', id);
     state.meta.rev = 0;
-    return { kind: 'cookie', value: sealEnvelope(ring, id, state.meta, bytes, opts.algorithm), tier: 'cookie' };
+    return { kind: 'cookie', ...issue(state, ring, bytes, opts.algorithm), tier: 'cookie' };
   }
   const base = state.fromServer ? state.base : undefined;
   const record: SessionRecord = { ...state.meta, rev: (base?.rev ?? 0) + 1, successor: undefined, data: bytes };
@@ -109,7 +121,15 @@ async function writeData(state: SessionState, ctx: SessionContext, nowMs: number
   }
   state.meta.rev = outcome.record.rev;
   state.meta.user = outcome.record.user;
-  return { kind: 'cookie', value: sealEnvelope(ring, id, state.meta, undefined, opts.algorithm), tier: outcome.tier };
+  return { kind: 'cookie', ...issue(state, ring, undefined, opts.algorithm), tier: outcome.tier };
+}
+
+/** Seals the session's cookie (`data` undefined: a pointer) and the envelope it carries, as a reader would open it. */
+function issue(state: SessionState, ring: KeyRing, data: Buffer | undefined, algorithm: SealAlgorithm): { value: string; issued: SessionEnvelope } {
+  const id = state.id as string;
+  const meta = { ...state.meta };
+  const value = sealEnvelope(ring, id, meta, data, algorithm);
+  return { value, issued: { id, expiresAtMs: state.expiresAtMs, sslOnly: state.sslOnly, ...meta, data } };
 }
 
 /** Replays this request's changes onto a newer stored record (see `ChangeSet.applyTo`); a replaced id drops them. */

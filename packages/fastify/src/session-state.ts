@@ -53,18 +53,50 @@ export class SessionState {
   /** A user-bound session's record is due to record it as seen (`userSeenInterval`). */
   userSeen = false;
 
-  /** Sessions ended for good (terminate, start, a new id without grace): a tombstone, then every copy deleted. */
-  readonly idsToEnd: string[] = [];
-  /** Server-side copies of a session whose data moved into cookies: deleted, a failure fails the request. */
-  readonly idsMovedToCookies: string[] = [];
-  /** Server-side copies of expired sessions: deleted if possible, a failure is only logged. */
-  readonly expiredIds: string[] = [];
+  /** What the save must do besides writing the session (allocated only when there is something). */
+  #tasks: StoreTasks | undefined;
   /** An id given a new one by `regenerateId()` with a grace period: its record becomes read-only. */
   superseded: { readonly id: string; readonly record: SessionRecord } | undefined;
-  /** Slots whose cookies this response clears. */
-  readonly slotsToClear = new Set<Slot>();
+  /** Slots whose cookies this response clears, as bits (slot 0 → 1, slot 1 → 2). */
+  #slotsToClear = 0;
+
+  /** Sessions ended for good (terminate, start, a new id without grace): a tombstone, then every copy deleted. */
+  get idsToEnd(): readonly string[] {
+    return this.#tasks?.end ?? NONE;
+  }
+  /** Server-side copies of a session whose data moved into cookies: deleted, a failure fails the request. */
+  get idsMovedToCookies(): readonly string[] {
+    return this.#tasks?.movedToCookies ?? NONE;
+  }
+  /** Server-side copies of expired sessions: deleted if possible, a failure is only logged. */
+  get expiredIds(): readonly string[] {
+    return this.#tasks?.expired ?? NONE;
+  }
   /** Handles of ended user-bound sessions: their records leave the user's list. */
-  readonly handlesToForget: string[] = [];
+  get handlesToForget(): readonly string[] {
+    return this.#tasks?.forget ?? NONE;
+  }
+
+  /** Queues a task for the save (see the getters above). */
+  queue(task: keyof StoreTasks, value: string): void {
+    this.#tasks ??= { end: [], movedToCookies: [], expired: [], forget: [] };
+    this.#tasks[task].push(value);
+  }
+
+  /** Whether the save has store work besides the session's own write. */
+  get hasTasks(): boolean {
+    return this.#tasks !== undefined || this.superseded !== undefined;
+  }
+
+  /** Clears `slot`'s cookies in this response (both slots without an argument). */
+  clearSlot(slot?: Slot): void {
+    this.#slotsToClear |= slot === undefined ? 3 : slot === 0 ? 1 : 2;
+  }
+
+  /** Whether this response clears `slot`'s cookies. */
+  clearsSlot(slot: Slot): boolean {
+    return (this.#slotsToClear & (slot === 0 ? 1 : 2)) !== 0;
+  }
 
   /** Whether the data came from (or, not loaded yet, lives in) a server-side store. */
   get fromServer(): boolean {
@@ -143,13 +175,23 @@ export class SessionState {
   /** Ends the active session: its server-side copy and the other id of a regeneration still in its grace period. */
   endCurrent(nowMs: number): void {
     if (this.id === undefined) return;
-    if (this.fromServer) this.idsToEnd.push(this.id);
+    if (this.fromServer) this.queue('end', this.id);
     const predecessor = this.meta.predecessor;
-    if (predecessor?.id !== undefined && predecessor.untilMs > nowMs) this.idsToEnd.push(predecessor.id);
-    if (this.successor !== undefined) this.idsToEnd.push(this.successor.id);
-    if (this.meta.user !== undefined) this.handlesToForget.push(this.meta.handle);
+    if (predecessor?.id !== undefined && predecessor.untilMs > nowMs) this.queue('end', predecessor.id);
+    if (this.successor !== undefined) this.queue('end', this.successor.id);
+    if (this.meta.user !== undefined) this.queue('forget', this.meta.handle);
   }
 }
+
+/** The store work a save does besides writing the session. */
+interface StoreTasks {
+  readonly end: string[];
+  readonly movedToCookies: string[];
+  readonly expired: string[];
+  readonly forget: string[];
+}
+
+const NONE: readonly string[] = Object.freeze([]);
 
 /** The meta of no session (a handle is drawn only when a session starts). */
 function emptyMeta(): Writable<SessionMeta> {

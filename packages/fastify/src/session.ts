@@ -64,16 +64,16 @@ export class Session {
       rule: opts,
       nowMs,
       https: this.#request.protocol === 'https',
-      isRevoked: (envelope) => users.feed.isRevoked(envelope),
+      revocations: users.feed,
     });
     this.#incoming = incoming;
     const state = this.#state;
     if (incoming.kind === 'rejected') {
       this.#reject(incoming.reason);
-      if (incoming.expiredPointerId !== undefined) state.expiredIds.push(incoming.expiredPointerId);
+      if (incoming.expiredPointerId !== undefined) state.queue('expired', incoming.expiredPointerId);
     } else if (incoming.kind === 'valid') {
       state.adoptEnvelope(incoming.envelope, incoming.slot, incoming.renew, incoming.text);
-      if (incoming.loser !== undefined) state.slotsToClear.add(incoming.loser);
+      if (incoming.loser !== undefined) state.clearSlot(incoming.loser);
       if (incoming.envelope.data !== undefined) {
         state.touch = needsTouch(incoming.envelope.lastActiveMs, opts, nowMs);
         state.userSeen = this.#seenDue(nowMs);
@@ -93,7 +93,7 @@ export class Session {
   }
 
   #reject(reason: string): void {
-    this.#state.slotsToClear.add(0).add(1);
+    this.#state.clearSlot();
     this.#request.log.debug({ reason }, 'gaes: session cookie rejected; starting fresh');
   }
 
@@ -142,7 +142,7 @@ export class Session {
     if (found === undefined || found === 'unreadable' || (successor !== undefined && !(nowMs < successor.untilMs))) {
       this.#request.log.debug({ reason: found === 'unreadable' ? 'unreadable' : found === undefined ? 'missing' : 'replaced' }, 'gaes: server-side session lost');
       state.reset();
-      state.slotsToClear.add(0).add(1);
+      state.clearSlot();
       return;
     }
     const { record } = found;
@@ -150,7 +150,7 @@ export class Session {
     if (opts.idleTimeoutMs > 0 && !(nowMs < lastActiveMs + opts.idleTimeoutMs)) {
       state.reset();
       this.#reject('idle');
-      state.expiredIds.push(id);
+      state.queue('expired', id);
       return;
     }
     let data: Data;
@@ -333,7 +333,7 @@ export class Session {
     state.endCurrent(this.#ctx.opts.now());
     state.reset();
     state.data = {};
-    state.slotsToClear.add(0).add(1);
+    state.clearSlot();
   }
 
   /**
@@ -357,7 +357,7 @@ export class Session {
     const nowMs = opts.now();
     const newId = createSessionId(state.expiresAtMs, state.sslOnly);
     const inheritedPredecessor = state.meta.predecessor;
-    if (inheritedPredecessor?.id !== undefined && inheritedPredecessor.untilMs > nowMs) state.idsToEnd.push(inheritedPredecessor.id);
+    if (inheritedPredecessor?.id !== undefined && inheritedPredecessor.untilMs > nowMs) state.queue('end', inheritedPredecessor.id);
     let predecessorId: string | undefined;
     let untilMs = 0;
     if (state.fromServer && opts.regenerateGraceMs > 0) {
@@ -373,7 +373,7 @@ export class Session {
         },
       };
     } else if (state.fromServer) {
-      state.idsToEnd.push(oldId);
+      state.queue('end', oldId);
     }
     state.id = newId;
     state.meta.predecessor = { tag: lineageTag(oldId), id: predecessorId, untilMs };
@@ -386,7 +386,7 @@ export class Session {
       state.changes.clear();
     }
     state.changes.raise(ChangeLevel.durable);
-    state.slotsToClear.add(state.slot);
+    state.clearSlot(state.slot);
     state.slot = state.slot === 0 ? 1 : 0;
     return this;
   }
@@ -420,11 +420,9 @@ export class Session {
   needsSave(): boolean {
     if (this.#saved !== undefined || this.#incoming === undefined) return false;
     const state = this.#state;
-    if (state.idsToEnd.length > 0 || state.idsMovedToCookies.length > 0 || state.expiredIds.length > 0 || state.superseded !== undefined) {
-      return true;
-    }
+    if (state.hasTasks) return true;
     const present = this.#present;
-    const clears = (state.slotsToClear.has(0) && present[0] > 0) || (state.slotsToClear.has(1) && present[1] > 0);
+    const clears = (state.clearsSlot(0) && present[0] > 0) || (state.clearsSlot(1) && present[1] > 0);
     if (state.id === undefined) return clears;
     if (state.readOnly) {
       if (state.changes.level !== ChangeLevel.none) this.#request.log.debug({ id: state.id }, 'gaes: changes to a replaced session id dropped (grace period)');
