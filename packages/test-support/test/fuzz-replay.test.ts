@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import t from 'tap';
-import { fuzzFailureReport, fuzzParameters, fuzzSeed } from './fuzz-support.ts';
+import { fuzzFailureReport, fuzzParameters, fuzzSeed } from '../src/fuzz.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/failing-property.ts', import.meta.url));
 const PROPERTY = 'numbers stay below 1000';
