@@ -32,6 +32,8 @@ export class EnvelopeCache {
   #tail = 0;
   #count = 0;
   #bytes = 0;
+  /** Tags of cookies decrypted but not kept (see {@link seenBefore}), oldest first. */
+  readonly #seen = new Set<string>();
 
   /**
    * @param maxEntries entries kept (0 disables the cache).
@@ -91,6 +93,22 @@ export class EnvelopeCache {
     const entry = this.#map.get(key);
     if (entry !== undefined) this.#bytes -= sizeOf(entry);
     this.#map.delete(key);
+  }
+
+  /**
+   * For a cookie this request decrypted and whose response replaces it (a write): whether the same cookie was
+   * decrypted recently already. A cookie replaced by its response is normally never seen again, so it is not
+   * worth an entry; one that keeps coming back (parallel requests of a page sent before the new cookie
+   * arrived, a client that does not store cookies) is, from its second sighting on. Remembers this sighting.
+   */
+  seenBefore(cookie: string): boolean {
+    if (this.#max === 0 || cookie.length < KEY_CHARS) return false;
+    const tag = ownString(cookie.slice(-KEY_CHARS));
+    if (tag === undefined) return false;
+    if (this.#seen.delete(tag)) return true;
+    if (this.#seen.size >= this.#max) this.#seen.delete(this.#seen.values().next().value as string);
+    this.#seen.add(tag);
+    return false;
   }
 
   get size(): number {

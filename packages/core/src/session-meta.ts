@@ -125,9 +125,11 @@ export function writeMeta(out: Buffer, offset: number, meta: SessionMeta): numbe
   let at = out.writeDoubleBE(meta.lastActiveMs, offset);
   at = out.writeUInt32BE(meta.rev >>> 0, at);
   at = out.writeUInt32BE(toSeconds(meta.createdAtMs), at);
-  const handle = Buffer.from(meta.handle, 'base64url');
-  if (handle.byteLength !== HANDLE_BYTES) throw new TypeError('a session handle must be 16 bytes');
-  at += handle.copy(out, at);
+  // Written straight into `out` (no temporary Buffer): the handle's 22 characters are exactly 16 bytes.
+  if (meta.handle.length !== HANDLE_LENGTH || out.write(meta.handle, at, HANDLE_BYTES, 'base64url') !== HANDLE_BYTES) {
+    throw new TypeError('a session handle must be 16 bytes');
+  }
+  at += HANDLE_BYTES;
   const p = meta.predecessor;
   const flags = (meta.user === undefined ? 0 : HAS_USER) | (p === undefined ? 0 : HAS_PREDECESSOR) | (p?.id === undefined ? 0 : HAS_PREDECESSOR_ID);
   at = out.writeUInt8(flags, at);

@@ -24,17 +24,38 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/**
- * Whether `name` is a chunk of one of the cookie slots: `<base>` followed by 1 or 2 digits, for either base.
- * (A chunk index never needs more than two digits: at most 64 chunks are read.)
- */
-function isChunkName(name: string, bases: readonly [string, string]): boolean {
-  for (const base of bases) {
-    const digits = name.length - base.length;
-    if (digits < 1 || digits > 2 || !name.startsWith(base)) continue;
-    if (isDigit(name.charCodeAt(base.length)) && (digits === 1 || isDigit(name.charCodeAt(base.length + 1)))) return true;
+/** `<base>0` … `<base>99` for each base, made once: the names found are returned as these strings. */
+const namesByBases = new WeakMap<readonly [string, string], readonly [readonly string[], readonly string[]]>();
+function chunkNames(bases: readonly [string, string]): readonly [readonly string[], readonly string[]] {
+  let names = namesByBases.get(bases);
+  if (names === undefined) {
+    const make = (base: string): string[] => Array.from({ length: 100 }, (_, i) => `${base}${i}`);
+    names = [make(bases[0]), make(bases[1])];
+    namesByBases.set(bases, names);
   }
-  return false;
+  return names;
+}
+
+/**
+ * The chunk name spelled by `header[from, to)` — `<base>` followed by 1 or 2 digits, for either base — as
+ * a string of {@link chunkNames}, or `undefined`. (A chunk index never needs more than two digits: at most 64
+ * chunks are read.) Returning the made-once string matters: a name sliced out of the header, used as a key,
+ * costs V8 about a microsecond to internalise.
+ */
+function chunkName(header: string, from: number, to: number, bases: readonly [string, string]): string | undefined {
+  const names = chunkNames(bases);
+  for (let slot = 0; slot < 2; slot++) {
+    const base = bases[slot] as string;
+    const digits = to - from - base.length;
+    if (digits < 1 || digits > 2 || !header.startsWith(base, from)) continue;
+    const d0 = header.charCodeAt(from + base.length);
+    if (!isDigit(d0)) continue;
+    if (digits === 1) return names[slot]?.[d0 - 48];
+    // Two digits with a leading zero (`<base>00`) name no chunk: readers look for `<base>0`…`<base>63` only.
+    const d1 = header.charCodeAt(from + base.length + 1);
+    if (isDigit(d1) && d0 !== 48) return names[slot]?.[(d0 - 48) * 10 + (d1 - 48)];
+  }
+  return undefined;
 }
 
 /**
@@ -58,9 +79,11 @@ export function sessionCookies(header: string | undefined, bases: readonly [stri
     let end = header.indexOf(';', from);
     if (end === -1) end = header.length;
     if (eq > end) continue;
-    const name = header.slice(at, eq).trimEnd();
-    if (!isChunkName(name, bases) || (found !== undefined && found[name] !== undefined)) continue;
-    found ??= Object.create(null) as Record<string, string>;
+    let nameEnd = eq;
+    while (nameEnd > at && (header.charCodeAt(nameEnd - 1) === 32 || header.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
+    const name = chunkName(header, at, nameEnd, bases);
+    if (name === undefined || (found !== undefined && found[name] !== undefined)) continue;
+    found ??= {};
     found[name] = decodeValue(header.slice(eq + 1, end).trim());
     from = end;
   }

@@ -5,7 +5,6 @@ import {
   sealEnvelope,
   type KeyRing,
   type SealAlgorithm,
-  type SessionEnvelope,
   type SessionRecord,
   type SessionTier,
 } from '@gaes/core';
@@ -15,7 +14,7 @@ import type { Presence, Slot } from './incoming.ts';
 import type { Rebase } from './server-store.ts';
 import type { SessionContext } from './session-context.ts';
 import type { SessionState } from './session-state.ts';
-import { clearSlot, cookieAttributes, writeSlot } from './set-cookies.ts';
+import { clearSlot, secureCookies, writeSlot } from './set-cookies.ts';
 
 /** What a save needs to know about the request. */
 export interface SaveRequest {
@@ -38,7 +37,7 @@ export interface SaveResult {
 /** What writing the data produced. */
 type Written =
   /** A new cookie value (the data itself, or a pointer to where it was stored). */
-  | { readonly kind: 'cookie'; readonly value: string; readonly issued: SessionEnvelope; readonly tier: SessionTier | undefined }
+  | { readonly kind: 'cookie'; readonly value: string; readonly tier: SessionTier | undefined }
   /** Nothing to write, or changes dropped (the id was replaced meanwhile): the cookie stays as it is. */
   | { readonly kind: 'unchanged'; readonly tier: SessionTier | undefined }
   /** Another request ended the session meanwhile: its changes are dropped and its cookies cleared. */
@@ -63,7 +62,7 @@ export async function saveSession(state: SessionState, ctx: SessionContext, requ
   }
   await runQueues(state, ctx, log);
 
-  const attrs = cookieAttributes(ctx.cookies, state.sslOnly, https);
+  const secure = secureCookies(ctx.cookies, state.sslOnly, https);
   if (written.kind === 'ended') {
     log.debug({ id: state.id }, 'gaes: session ended by a concurrent request; changes dropped');
     state.reset();
@@ -71,19 +70,17 @@ export async function saveSession(state: SessionState, ctx: SessionContext, requ
   }
   const headers: string[] = [];
   if (state.id === undefined) {
-    for (const slot of [0, 1] as const) if (state.clearsSlot(slot)) headers.push(...clearSlot(ctx.cookies, slot, attrs, present));
+    for (const slot of [0, 1] as const) if (state.clearsSlot(slot)) headers.push(...clearSlot(ctx.cookies, slot, secure, present));
     return { headers, tier: undefined, cookies: 0 };
   }
   let cookies = present[state.slot];
   if (written.kind === 'cookie') {
-    const slot = writeSlot(ctx.cookies, state.slot, written.value, attrs, (state.expiresAtMs - nowMs) / 1000, present);
+    const slot = writeSlot(ctx.cookies, state.slot, written.value, secure, (state.expiresAtMs - nowMs) / 1000, present);
     headers.push(...slot.headers);
     cookies = slot.chunks;
-    // The browser sends this cookie back next: remembered opened, it is not decrypted again then.
-    ctx.envelopes.set(written.value, ctx.opts.keyring.current(), written.issued, false);
   }
   const other: Slot = state.slot === 0 ? 1 : 0;
-  if (state.clearsSlot(other) && !state.readOnly) headers.push(...clearSlot(ctx.cookies, other, attrs, present));
+  if (state.clearsSlot(other) && !state.readOnly) headers.push(...clearSlot(ctx.cookies, other, secure, present));
   return { headers, tier: written.kind === 'ended' ? undefined : written.tier, cookies };
 }
 
@@ -124,12 +121,9 @@ async function writeData(state: SessionState, ctx: SessionContext, nowMs: number
   return { kind: 'cookie', ...issue(state, ring, undefined, opts.algorithm), tier: outcome.tier };
 }
 
-/** Seals the session's cookie (`data` undefined: a pointer) and the envelope it carries, as a reader would open it. */
-function issue(state: SessionState, ring: KeyRing, data: Buffer | undefined, algorithm: SealAlgorithm): { value: string; issued: SessionEnvelope } {
-  const id = state.id as string;
-  const meta = { ...state.meta };
-  const value = sealEnvelope(ring, id, meta, data, algorithm);
-  return { value, issued: { id, expiresAtMs: state.expiresAtMs, sslOnly: state.sslOnly, ...meta, data } };
+/** Seals the session's cookie (`data` undefined: a pointer). */
+function issue(state: SessionState, ring: KeyRing, data: Buffer | undefined, algorithm: SealAlgorithm): { value: string } {
+  return { value: sealEnvelope(ring, state.id as string, state.meta, data, algorithm) };
 }
 
 /** Replays this request's changes onto a newer stored record (see `ChangeSet.applyTo`); a replaced id drops them. */

@@ -416,6 +416,14 @@ export class Session {
     this.#ctx.envelopes.set(value, ring, envelope, renew);
   }
 
+  /** After a save that replaced the cookie: keeps the decrypted cookie only if it keeps coming back. */
+  #rememberReplacedCookie(): void {
+    const incoming = this.#incoming;
+    if (incoming?.kind !== 'valid' || incoming.opened === undefined) return;
+    const { value, ring, envelope, renew } = incoming.opened;
+    if (this.#ctx.envelopes.seenBefore(value)) this.#ctx.envelopes.set(value, ring, envelope, renew);
+  }
+
   /** @internal Whether {@link save} has anything to do (checked synchronously on every response). */
   needsSave(): boolean {
     if (this.#saved !== undefined || this.#incoming === undefined) return false;
@@ -441,6 +449,8 @@ export class Session {
     const result = await saveSession(this.#state, this.#ctx, { https, present: this.#present, log: request.log, userAgent });
     this.#saved = { tier: result.tier, cookies: result.cookies };
     for (const h of result.headers) reply.header('set-cookie', h);
+    if (result.headers.length > 0) this.#rememberReplacedCookie();
+    else this.rememberCookie();
   }
 }
 

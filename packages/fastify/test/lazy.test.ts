@@ -75,3 +75,26 @@ t.test('saved once per request, only when something changed', async (t) => {
   t.same(res2.json(), { value: 7 });
   t.same(setCookies(res2), [], 'a request that changes nothing saves nothing');
 });
+
+t.test('a cookie that keeps coming back although each response replaces it is decrypted twice, then remembered', async (t) => {
+  // Opening a seal looks its key up in the ring; a cookie found in the cache of opened cookies does not.
+  let opens = 0;
+  class CountingRing extends KeyRing {
+    override find(kid: number) {
+      opens++;
+      return super.find(kid);
+    }
+  }
+  const ring = new CountingRing(SECRET_A);
+  const app = await buildApp({ keyring: { current: () => ring } });
+  const jar = new CookieJar();
+  jar.apply(await app.inject({ method: 'POST', url: '/set', payload: { counter: 0 } }));
+  const replayed = jar.header();
+  opens = 0;
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject({ url: '/inc', headers: { cookie: replayed } });
+    t.equal(res.statusCode, 200);
+    t.equal(setCookies(res).length, 1, 'every response replaces the cookie');
+  }
+  t.equal(opens, 2, 'decrypted on its first and second sightings only');
+});
