@@ -41,7 +41,8 @@ export class CookieJar {
 
 /**
  * A versioned `SessionStore` in memory that counts calls (a stand-in durable tier for plugin-level tests):
- * `get`/`read` count as gets, `set`/`write` as sets; conditional writes behave as Datastore's do.
+ * `get`/`read` count as gets, `set`/`write` as sets; conditional writes behave as Datastore's do, and like
+ * Datastore it keeps copies and returns expired values until deleted (store-contract-doubles.test.ts).
  */
 export class CountingStore implements VersionedSessionStore {
   readonly data = new Map<string, Uint8Array>();
@@ -64,7 +65,7 @@ export class CountingStore implements VersionedSessionStore {
   async read(id: string): Promise<VersionedValue | undefined> {
     this.#maybeFail('get');
     const value = this.data.get(id);
-    return value === undefined ? undefined : { value, version: String(this.#versions.get(id)) };
+    return value === undefined ? undefined : { value: Uint8Array.from(value), version: String(this.#versions.get(id)) };
   }
   async set(id: string, value: Uint8Array, expiresAtMs: number): Promise<void> {
     await this.write(id, value, expiresAtMs);
@@ -73,7 +74,7 @@ export class CountingStore implements VersionedSessionStore {
     this.#maybeFail('set');
     if (basedOn !== undefined && basedOn !== String(this.#versions.get(id) ?? 0)) return { written: false };
     const version = ++this.#clock;
-    this.data.set(id, value);
+    this.data.set(id, Uint8Array.from(value));
     this.#versions.set(id, version);
     return { written: true, version: String(version) };
   }

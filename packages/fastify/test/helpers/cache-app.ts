@@ -5,7 +5,10 @@ import { CookieJar } from './app.ts';
 
 export const CACHE_TEST_SECRET = 'cache-test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** A durable {@link SessionStore} in memory (the stand-in for Datastore), honouring expiry and counting writes. */
+/**
+ * A durable {@link SessionStore} in memory (the stand-in for Datastore), honouring expiry, keeping copies and
+ * counting writes (store-contract-doubles.test.ts).
+ */
 export class MemoryDurableStore implements SessionStore {
   readonly data = new Map<string, { value: Uint8Array; expiresAtMs: number }>();
   sets = 0;
@@ -13,7 +16,7 @@ export class MemoryDurableStore implements SessionStore {
   async get(id: string): Promise<Uint8Array | undefined> {
     const entry = this.data.get(id);
     if (entry === undefined || entry.expiresAtMs <= Date.now()) return undefined;
-    return entry.value;
+    return Uint8Array.from(entry.value);
   }
 
   async set(id: string, value: Uint8Array, expiresAtMs: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSessionId, type SessionStore } from '@gaes/core';
+import { storeContract } from '@gaes/test-support/store-contract';
 import type { Test } from 'tap';
 import type { KeyvSessionStore, KeyvStoreOptions } from '../../src/keyv-store.ts';
 
@@ -20,16 +21,6 @@ function newId(lifetimeMs = DAY_MS): { id: string; expiresAtMs: number } {
   return { id: createSessionId(expiresAtMs, false), expiresAtMs };
 }
 
-/** Every byte value 0–255, then the same reversed. */
-export function allByteValues(): Uint8Array {
-  const bytes = new Uint8Array(512);
-  for (let i = 0; i < 256; i++) {
-    bytes[i] = i;
-    bytes[511 - i] = i;
-  }
-  return bytes;
-}
-
 async function roundTrip(t: Test, store: SessionStore, value: Uint8Array, what: string): Promise<void> {
   const { id, expiresAtMs } = newId();
   await store.set(id, value, expiresAtMs);
@@ -40,55 +31,18 @@ async function roundTrip(t: Test, store: SessionStore, value: Uint8Array, what: 
 }
 
 /**
- * The shared conformance suite of the cache tier: get/set/delete, namespacing, TTL and expiry, binary
- * values (every byte value, random bytes, views into larger buffers) and large values (512 KB).
+ * The cache tier's suite: the store contract every `SessionStore` keeps (`storeContract` from
+ * @gaes/test-support: get/set/overwrite/delete, exact bytes, expired values not readable, ids apart, concurrent
+ * sets, copies), then what is the cache's own: key prefixes, TTLs given to the server, sessions longer than
+ * Memcached's 30-day limit, entries leaving once their TTL passed, and large values (512 KB).
  * Run it against every backend (in-memory Keyv, Redis, Memcached) with a factory over that backend.
  * @example cacheConformance(t, (o) => new KeyvSessionStore(keyv, o));
  */
 export function cacheConformance(t: Test, factory: CacheStoreFactory, extras: ConformanceExtras = {}): void {
-  t.test('get of an unknown id is undefined', async (t) => {
-    const store = factory();
-    t.equal(await store.get(newId().id), undefined);
-  });
-
-  t.test('set, get, overwrite, delete', async (t) => {
-    const store = factory();
-    const { id, expiresAtMs } = newId();
-    await store.set(id, Uint8Array.of(1, 2, 3), expiresAtMs);
-    t.same([...((await store.get(id)) ?? [])], [1, 2, 3]);
-    await store.set(id, Uint8Array.of(9), expiresAtMs);
-    t.same([...((await store.get(id)) ?? [])], [9], 'overwrite replaces');
-    await store.delete(id);
-    t.equal(await store.get(id), undefined, 'gone after delete');
-    await t.resolves(store.delete(id), 'deleting an absent id is no error');
-  });
-
-  t.test('binary values round-trip exactly', async (t) => {
-    const store = factory();
-    await roundTrip(t, store, allByteValues(), 'all 256 byte values');
-    for (const size of [1, 2, 3, 31, 1000, 65_536]) await roundTrip(t, store, randomBytes(size), `${size} random bytes`);
-    // Bytes that spell what serializers look for: a base64 tag, JSON, a leading colon, UTF-8 fragments.
-    for (const text of [':base64:AAAA', '{"value":1,"expires":2}', '::x', 'null', '\u0000\u00ff\ud7ff']) {
-      await roundTrip(t, store, Buffer.from(text, 'utf8'), JSON.stringify(text));
-    }
-    await roundTrip(t, store, Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1]), 'invalid UTF-8');
-    const big = randomBytes(100);
-    await roundTrip(t, store, big.subarray(10, 20), 'a view into a larger buffer');
-  });
+  storeContract(t, 'KeyvSessionStore: the store contract', () => factory(), { expired: 'hidden', versioned: false });
 
   t.test('a 512 KB value round-trips', async (t) => {
     await roundTrip(t, factory(), randomBytes(512 * 1024), '512 KB');
-  });
-
-  t.test('many concurrent calls each get their own value', async (t) => {
-    const store = factory();
-    const entries = Array.from({ length: 40 }, () => ({ ...newId(), value: randomBytes(64) }));
-    await Promise.all(entries.map((e) => store.set(e.id, e.value, e.expiresAtMs)));
-    const got = await Promise.all(entries.map((e) => store.get(e.id)));
-    t.ok(
-      got.every((g, i) => g !== undefined && Buffer.compare(Buffer.from(g), entries[i]!.value) === 0),
-      'every get returned its own bytes',
-    );
   });
 
   t.test('keys are namespaced by the prefix', async (t) => {
@@ -129,16 +83,6 @@ export function cacheConformance(t: Test, factory: CacheStoreFactory, extras: Co
       const serverTtl = (await extras.serverTtlMs(`gaes:${id}`)) ?? -1;
       t.ok(serverTtl > 29 * DAY_MS, `the server keeps it for weeks (${Math.round(serverTtl / DAY_MS)} days)`);
     }
-  });
-
-  t.test('an already expired session is deleted, not written', async (t) => {
-    const store = factory();
-    const { id, expiresAtMs } = newId();
-    await store.set(id, Uint8Array.of(1), expiresAtMs);
-    await store.set(id, Uint8Array.of(2), Date.now() - 1);
-    t.equal(await store.get(id), undefined, 'the old value is gone and the new one was not written');
-    await store.set(id, Uint8Array.of(3), Date.now());
-    t.equal(await store.get(id), undefined, 'expiring right now counts as expired');
   });
 
   t.test('an entry disappears once its TTL has passed', async (t) => {
