@@ -53,7 +53,7 @@ export function sealRecord(ring: KeyRing, id: string, record: SessionRecord, alg
     plaintext.writeDoubleBE(record.successor.untilMs, at);
   }
   plaintext.set(record.data, head);
-  return seal(ring, SealPurpose.record, plaintext, Buffer.from(id, 'latin1'), algorithm);
+  return seal(ring, SealPurpose.record, plaintext, id, algorithm);
 }
 
 /** The result of {@link openRecord}. `renew` is true when an older key opened it. */
@@ -66,7 +66,7 @@ export type RecordResult =
  * activity time to assume for a layout-1 value, which did not record it.
  */
 export function openRecord(ring: KeyRing, id: string, sealed: Uint8Array, legacyActiveMs = 0): RecordResult {
-  const context = Buffer.from(id, 'latin1');
+  const context = id;
   if (sealed[1] === SealPurpose.stored) {
     const opened = openSeal(ring, SealPurpose.stored, sealed, context);
     if (!opened.ok) return opened;

@@ -85,8 +85,23 @@ function writeHeader(out: Buffer, version: number, purpose: SealPurpose, kid: nu
   out.writeUInt32BE(kid, 2);
 }
 
-function associatedData(header: Buffer, context: Uint8Array | undefined): Buffer {
-  return context === undefined || context.byteLength === 0 ? header : Buffer.concat([header, context]);
+/** Where the associated data is put together: it is used synchronously, within one seal or open. */
+const AD_SCRATCH = Buffer.allocUnsafeSlow(256);
+
+/**
+ * The seal header followed by the caller's context (bytes, or a Latin-1 string such as a session id),
+ * assembled in a scratch buffer rather than a new one for every seal and open.
+ */
+function associatedData(header: Buffer, context: Uint8Array | string | undefined): Buffer {
+  if (context === undefined || context.length === 0) return header;
+  const length = header.byteLength + (typeof context === 'string' ? context.length : context.byteLength);
+  if (length > AD_SCRATCH.byteLength) {
+    return Buffer.concat([header, typeof context === 'string' ? Buffer.from(context, 'latin1') : context]);
+  }
+  header.copy(AD_SCRATCH, 0);
+  if (typeof context === 'string') AD_SCRATCH.write(context, header.byteLength, 'latin1');
+  else AD_SCRATCH.set(context, header.byteLength);
+  return AD_SCRATCH.subarray(0, length);
 }
 
 /** Seals `plaintext` with the ring's primary key. `context` is authenticated but not stored. */
@@ -94,7 +109,7 @@ export function seal(
   ring: KeyRing,
   purpose: SealPurpose,
   plaintext: Uint8Array,
-  context?: Uint8Array,
+  context?: Uint8Array | string,
   algorithm: SealAlgorithm = defaultSealAlgorithm,
 ): Buffer {
   const key = ring.primary;
@@ -136,7 +151,7 @@ export function openSeal(
   ring: KeyRing,
   purpose: SealPurpose,
   sealed: Uint8Array,
-  context?: Uint8Array,
+  context?: Uint8Array | string,
 ): OpenResult {
   if (sealed.byteLength < HEADER_BYTES + GCM_NONCE_BYTES + TAG_BYTES) return { ok: false, reason: 'malformed' };
   const version = sealed[0];

@@ -5,6 +5,7 @@ import { guardDirectory, guardStore, PROBE_ID } from './guarded-store.ts';
 import { KeyvSessionStore } from './keyv-store.ts';
 import { loadDatastore } from './load-datastore.ts';
 import type { ResolvedOptions } from './options.ts';
+import { OpenedRecords } from './opened-records.ts';
 import { ServerStore, type RecordCodec } from './server-store.ts';
 import { CacheUserDirectory } from './users/cache-directory.ts';
 
@@ -22,14 +23,23 @@ async function datastoreStore(config: NonNullable<ResolvedOptions['datastore']>,
   return new DatastoreSessionStore({ datastore: config.client, kind: config.kind, namespace: config.namespace, retry: config.retry, now });
 }
 
-/** How records are sealed and opened with the app's current key ring. */
+/**
+ * How records are sealed and opened with the app's current key ring; a record read again as the same sealed
+ * bytes (a session read from the cache request after request) is not decrypted again.
+ */
 function recordCodec(opts: ResolvedOptions): RecordCodec {
+  const opened = new OpenedRecords(opts.cookieCacheSize);
   return {
     seal: (id, record) => sealRecord(opts.keyring.current(), id, record, opts.algorithm),
     open: (id, sealed) => {
+      const ring = opts.keyring.current();
+      const known = opened.get(id, ring, sealed);
+      if (known !== undefined) return known;
       // A layout-1 value did not record activity: NaN tells the reader to use the cookie's.
-      const opened = openRecord(opts.keyring.current(), id, sealed, Number.NaN);
-      return opened.ok ? opened.record : undefined;
+      const result = openRecord(ring, id, sealed, Number.NaN);
+      if (!result.ok) return undefined;
+      opened.set(id, ring, sealed, result.record);
+      return result.record;
     },
   };
 }

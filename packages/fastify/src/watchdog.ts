@@ -7,7 +7,8 @@ export interface WatchedDeadline {
 /**
  * Many deadlines on one timer: each store call registers its deadline here instead of arming a timer of its
  * own (a `setTimeout` per cache read costs more than the read's own bookkeeping). The timer ticks every
- * `tickMs` while anything is watched and stops when nothing is, so a deadline fires at most `tickMs` late.
+ * `tickMs` while anything is watched and stops at the first tick that finds nothing, so a deadline fires at
+ * most `tickMs` late.
  */
 export class Watchdog {
   readonly #tickMs: number;
@@ -37,8 +38,9 @@ export class Watchdog {
   }
 
   remove(deadline: WatchedDeadline): void {
+    // The timer is not stopped here: calls come and go many times a millisecond, and re-arming a timer per
+    // call cost more than the call's own bookkeeping; a tick that finds nothing watched stops it.
     this.#watched.delete(deadline);
-    if (this.#watched.size === 0) this.#stop();
   }
 
   /** How many deadlines are watched. */
