@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { emulatorEnv, freshNamespace, seedSessions, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, seedSessions, startDatastore } from '@gaes/test-support/datastore';
 import { PACKAGE_DIR, runBin } from './fixtures/run-bin.ts';
 import { signIn } from './fixtures/users.ts';
 

@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import t from 'tap';
-import { emulatorEnv, freshNamespace, keyNames, seedSessions, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, seedSessions, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { runBin } from './fixtures/run-bin.ts';
 
 const BIN = 'src/bin/gaes-cleanup.ts';
@@ -97,14 +97,14 @@ t.test('a Datastore that never answers: the first call is bounded by --connect-t
 });
 
 t.test('after every bad input, the expired sessions are all still there', async (t) => {
-  t.same(await keyNames(db.datastore, namespace), [...ids].sort());
+  t.same(await storedIds(db.datastore, namespace), [...ids].sort());
 });
 
 t.test('the same process with good input deletes them (DATASTORE_EMULATOR_HOST and DATASTORE_PROJECT_ID honoured)', async (t) => {
   const r = await runBin(BIN, ['--namespace', namespace, '--json'], env);
   t.equal(r.code, 0, r.stderr);
   t.match(JSON.parse(r.stdout), { status: 'done', deleted: 10, exitCode: 0, target: { project: db.projectId, emulator: db.host } });
-  t.same(await keyNames(db.datastore, namespace), []);
+  t.same(await storedIds(db.datastore, namespace), []);
 });
 
 t.test('--help and --version exit 0', async (t) => {

@@ -2,7 +2,7 @@ import { USER_KIND, USER_SESSION_KIND } from '@gaes/core';
 import t from 'tap';
 import { runCleanupCli } from '../src/cleanup-cli.ts';
 import { isKeysOnly, recordRequests } from '../../datastore/test/fixtures/requests.ts';
-import { emulatorEnv, freshNamespace, keyNames, seedSessions, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, seedSessions, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { captureIo, tickingClock } from './fixtures/io.ts';
 import { putRecords, putRevocation, userRecord } from './fixtures/users.ts';
 
@@ -47,9 +47,9 @@ async function run(namespace: string, args: string[], clock?: () => number) {
 
 async function remaining(namespace: string) {
   return {
-    sessions: await keyNames(db.datastore, namespace),
-    records: await keyNames(db.datastore, namespace, USER_SESSION_KIND),
-    revocations: await keyNames(db.datastore, namespace, USER_KIND),
+    sessions: await storedIds(db.datastore, namespace),
+    records: await storedIds(db.datastore, namespace, USER_SESSION_KIND),
+    revocations: await storedIds(db.datastore, namespace, USER_KIND),
   };
 }
 

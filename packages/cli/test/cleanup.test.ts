@@ -1,6 +1,6 @@
 import t from 'tap';
 import { runCleanupCli } from '../src/cleanup-cli.ts';
-import { emulatorEnv, freshNamespace, keyNames, seedSessions, startDatastore, type SessionSpec } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, seedSessions, type SessionSpec, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { captureIo, tickingClock } from './fixtures/io.ts';
 
 const db = await startDatastore(t);
@@ -50,14 +50,14 @@ t.test('10,000 sessions with mixed expiries', async (t) => {
     const r = await run(['--dry-run', '--json']);
     t.equal(r.code, 0);
     t.match(r.json(), { command: 'cleanup', status: 'done', exitCode: 0, dryRun: true, deleted: expiredCount, scanned: expiredCount });
-    t.equal((await keyNames(db.datastore, namespace)).length, 10_000, 'nothing deleted');
+    t.equal((await storedIds(db.datastore, namespace)).length, 10_000, 'nothing deleted');
   });
 
   t.test('--dry-run --older-than 7d also counts the idle ones, and deletes nothing', async (t) => {
     const r = await run(['--dry-run', '--older-than', '7d', '--json']);
     t.equal(r.code, 0);
     t.match(r.json(), { status: 'done', dryRun: true, deleted: expiredCount + 2500, olderThanMs: 7 * DAY });
-    t.equal((await keyNames(db.datastore, namespace)).length, 10_000, 'nothing deleted');
+    t.equal((await storedIds(db.datastore, namespace)).length, 10_000, 'nothing deleted');
   });
 
   t.test('--max-time stops with exit 3 and work left; a rerun finishes', async (t) => {
@@ -67,13 +67,13 @@ t.test('10,000 sessions with mixed expiries', async (t) => {
     const first = partial.json();
     t.match(first, { status: 'partial', exitCode: 3, maxTimeMs: 3000 });
     t.ok((first.deleted as number) > 0 && (first.deleted as number) < expiredCount, `deleted some (${String(first.deleted)}), not all`);
-    t.equal((await keyNames(db.datastore, namespace)).length, 10_000 - (first.deleted as number));
+    t.equal((await storedIds(db.datastore, namespace)).length, 10_000 - (first.deleted as number));
 
     const rest = await run([], tickingClock(1), true);
     t.equal(rest.code, 0, 'the rerun finishes');
     t.match(rest.stdout(), new RegExp(`^Deleted ${(expiredCount - (first.deleted as number)).toLocaleString('en-US')} expired sessions — GaesSession in namespace ${namespace}; scanned`));
     t.match(rest.stderr(), /scanned [\d,]+ · deleted [\d,]+ · [\d,]+\/s/, 'progress on a TTY');
-    t.same(await keyNames(db.datastore, namespace), idsOf('idle', 'live'), 'exactly the expired sessions are gone');
+    t.same(await storedIds(db.datastore, namespace), idsOf('idle', 'live'), 'exactly the expired sessions are gone');
   });
 
   t.test('--older-than 7d deletes exactly the idle ones, resumable with --resume-after', async (t) => {
@@ -84,7 +84,7 @@ t.test('10,000 sessions with mixed expiries', async (t) => {
     const resumed = await run(['--older-than', '7d', '--resume-after', first.resumeAfter as string, '--json']);
     t.equal(resumed.code, 0);
     t.equal((first.deleted as number) + (resumed.json().deleted as number), 2500);
-    t.same(await keyNames(db.datastore, namespace), idsOf('live'), 'exactly the live, recently written sessions remain');
+    t.same(await storedIds(db.datastore, namespace), idsOf('live'), 'exactly the live, recently written sessions remain');
     const again = await run(['--older-than', '7d', '--json']);
     t.match(again.json(), { status: 'done', deleted: 0 }, 'a further run has nothing to do');
   });

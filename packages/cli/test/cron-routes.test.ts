@@ -3,7 +3,7 @@ import { USER_KIND, USER_SESSION_KIND } from '@gaes/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import t from 'tap';
 import { gaesCron, type GaesCronOptions } from '../src/index.ts';
-import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, seedSessions, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, seedSessions, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { tickingClock } from './fixtures/io.ts';
 import { putRecords, putRevocation, userRecord } from './fixtures/users.ts';
 
@@ -48,7 +48,7 @@ t.test('a request that is not a cron request gets 403 and changes nothing', asyn
       t.equal(res.statusCode, 403, `${url} ${JSON.stringify(headers)}`);
     }
   }
-  t.equal((await keyNames(datastore, namespace)).length, 1500, 'nothing deleted');
+  t.equal((await storedIds(datastore, namespace)).length, 1500, 'nothing deleted');
   const [ring] = await datastore.get(datastore.key({ namespace, path: ['GaesKeyRing', 'default'] }));
   t.equal(ring, undefined, 'no key ring created');
 });
@@ -59,7 +59,7 @@ t.test('X-Appengine-Cron: true runs the cleanup and answers like --json', async 
   const res = await app.inject({ url: '/_gaes/cleanup', headers: { 'x-appengine-cron': 'true' } });
   t.equal(res.statusCode, 200);
   t.match(res.json(), { command: 'cleanup', status: 'done', exitCode: 0, deleted: 1200, scanned: 1200, dryRun: false, namespace });
-  t.same(await keyNames(datastore, namespace), live);
+  t.same(await storedIds(datastore, namespace), live);
   t.equal((await app.inject({ url: '/_gaes/rotate-keys', headers: { 'x-appengine-cron': 'true' } })).statusCode, 404, 'rotateKeys: false registers no rotate route');
 });
 
@@ -70,14 +70,14 @@ t.test('off App Engine the header is not trusted unless appEngineCron is set; a 
   const res = await app.inject({ url: '/_gaes/cleanup', headers: { authorization: `Bearer ${TOKEN}` } });
   t.equal(res.statusCode, 200);
   t.match(res.json(), { status: 'done', deleted: 1200 });
-  t.same(await keyNames(datastore, namespace), live);
+  t.same(await storedIds(datastore, namespace), live);
 });
 
 t.test('an authorize hook may accept a request (e.g. an OIDC token it verified)', async (t) => {
   const { namespace } = await seeded();
   const app = await cronApp(t, { cleanup: { namespace }, rotateKeys: false, authorize: (request) => request.headers['x-verified'] === 'yes' });
   t.equal((await app.inject({ url: '/_gaes/cleanup', headers: { 'x-verified': 'no' } })).statusCode, 403);
-  t.equal((await keyNames(datastore, namespace)).length, 1500, 'nothing deleted');
+  t.equal((await storedIds(datastore, namespace)).length, 1500, 'nothing deleted');
   t.match((await app.inject({ url: '/_gaes/cleanup', headers: { 'x-verified': 'yes' } })).json(), { status: 'done', deleted: 1200 });
 });
 
@@ -104,7 +104,7 @@ t.test('a run stops at its time budget and reports partial (exit code 3); the ne
     if (next.json().status === 'done') break;
   }
   t.ok(runs < 20, `finished after ${runs + 1} runs`);
-  t.same(await keyNames(datastore, namespace), live);
+  t.same(await storedIds(datastore, namespace), live);
 });
 
 t.test('the cleanup route also deletes expired user records and revocations, and answers with their counts', async (t) => {
@@ -117,9 +117,9 @@ t.test('the cleanup route also deletes expired user records and revocations, and
   const res = await app.inject({ url: '/_gaes/cleanup', headers: { 'x-appengine-cron': 'true' } });
   t.equal(res.statusCode, 200);
   t.match(res.json(), { status: 'done', exitCode: 0, deleted: 1200, records: { deleted: 2, scanned: 2 }, revocations: { deleted: 1, scanned: 1 } });
-  t.same(await keyNames(datastore, namespace), live);
-  t.same(await keyNames(datastore, namespace, USER_SESSION_KIND), [`h:${(records[2] as { handle: string }).handle}`]);
-  t.same(await keyNames(datastore, namespace, USER_KIND), ['u:still-ending']);
+  t.same(await storedIds(datastore, namespace), live);
+  t.same(await storedIds(datastore, namespace, USER_SESSION_KIND), [`h:${(records[2] as { handle: string }).handle}`]);
+  t.same(await storedIds(datastore, namespace, USER_KIND), ['u:still-ending']);
 });
 
 t.test('rotate-keys: rotate + retire in one run, daily', async (t) => {

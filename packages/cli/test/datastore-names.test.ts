@@ -8,7 +8,7 @@ import gaeSessions from '@gaes/fastify';
 import { DatastoreSessionStore, rotateKeyRing } from '@gaes/datastore';
 import t from 'tap';
 import { cleanupProgram, keysProgram, resolveCleanupSettings, resolveKeysSettings } from '../src/index.ts';
-import { emulatorEnv, freshNamespace, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';
 
 const db = await startDatastore(t);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { runKeysCli } from '../src/keys-cli.ts';
-import { emulatorEnv, freshNamespace, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';
 import { runBin } from './fixtures/run-bin.ts';
 

@@ -6,7 +6,7 @@
 import { DatastoreKeyRing, rotateKeyRing } from '@gaes/datastore';
 import t from 'tap';
 import { keysProgram, resolveCronOptions, resolveKeysSettings, runKeysCli } from '../src/index.ts';
-import { emulatorEnv, freshNamespace, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';
 
 const db = await startDatastore(t);

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import { Keyv } from 'keyv';
 import t from 'tap';
 import { runKeysCli } from '../src/keys-cli.ts';
-import { emulatorEnv, freshNamespace, keyNames, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';
 
 declare module '@gaes/fastify' {
@@ -163,7 +163,7 @@ t.test('rotate → promote → retire under live traffic on two instances: no se
   t.ok(rounds >= 9, `${rounds} rounds of ${CLIENTS} requests`);
   t.ok(clients.every((c) => c.counter === rounds), 'every session counted every one of its requests');
   t.ok(clients.every((c) => (c.big ? c.tier === 'cache' || c.tier === 'datastore' : c.tier === 'cookie')), 'cookie-tier and server-side sessions took part');
-  const stored = await keyNames(db.datastore, namespace);
+  const stored = await storedIds(db.datastore, namespace);
   t.ok(clients.filter((c) => c.big).every((c) => stored.includes(c.id as string)), 'the server-side sessions are in Datastore too');
 
   const res = await a.app.inject({ method: 'POST', url: '/hit', payload: {}, headers: { cookie: [...stale].map(([k, v]) => `${k}=${v}`).join('; ') } });

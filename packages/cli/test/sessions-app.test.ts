@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { buildApp, CookieJar, countingKeyv } from '../../fastify/test/helpers/app.ts';
 import { runSessionsCli } from '../src/sessions-cli.ts';
-import { emulatorEnv, freshNamespace, keyNames, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';
 
 const db = await startDatastore(t);
@@ -60,7 +60,7 @@ for (const [name, setup] of Object.entries(setups)) {
     const second = await instance();
     t.same(await me(second, phone), { userId: null, active: false }, 'the phone is signed out');
     t.same(await me(second, laptop), { userId: 'alice', active: true }, 'the laptop is not');
-    t.notOk((await keyNames(db.datastore, namespace)).includes(phoneRecord?.sessionId ?? ''), 'its Datastore entity is gone');
+    t.notOk((await storedIds(db.datastore, namespace)).includes(phoneRecord?.sessionId ?? ''), 'its Datastore entity is gone');
     if (name !== 'cookie tier') {
       t.ok([...cache.map.keys()].some((k) => k.includes(phoneRecord?.sessionId ?? '-')), 'its cache copy is still there, and refused');
     }

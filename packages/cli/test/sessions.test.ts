@@ -2,7 +2,7 @@ import { isRevokedBy, newSessionHandle, USER_KIND, USER_SESSION_KIND, type UserS
 import { DatastoreUserDirectory } from '@gaes/datastore';
 import t from 'tap';
 import { runSessionsCli } from '../src/sessions-cli.ts';
-import { emulatorEnv, freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from './fixtures/emulator.ts';
+import { emulatorEnv, freshNamespace, NEEDS_IN_MEMORY_EMULATOR, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';
 import { runBin } from './fixtures/run-bin.ts';
 import { signIn } from './fixtures/users.ts';
@@ -85,8 +85,8 @@ t.test('end --handle: revoked for every instance, then its Datastore entity and 
   t.same((r.json().sessions as Array<{ handle: string }>).map((s) => s.handle), [phone.handle]);
   const revocation = await new DatastoreUserDirectory({ datastore: db.datastore, namespace }).revocation('alice');
   t.ok(revocation !== undefined && isRevokedBy(revocation, phone.handle, phone.createdAtMs), 'the revocation app instances poll');
-  t.same(await keyNames(db.datastore, namespace), sessionIds([laptop, expired, bob]));
-  t.same(await keyNames(db.datastore, namespace, USER_SESSION_KIND), recordNames([laptop, expired, bob]));
+  t.same(await storedIds(db.datastore, namespace), sessionIds([laptop, expired, bob]));
+  t.same(await storedIds(db.datastore, namespace, USER_SESSION_KIND), recordNames([laptop, expired, bob]));
   const text = await run(['end', '--user', 'alice', '--handle', laptop.handle]);
   t.match(text.stdout(), new RegExp(`^Ended session ${laptop.handle} of user "alice": every app instance refuses it within its revocationPoll;`));
   t.match(text.stdout(), /Copies in the app's cache \(Redis, Memcached\) are not deleted/);
@@ -105,8 +105,8 @@ t.test('end --handle of another user, an unknown or an ended one: nothing ended,
   const text = await run(['end', '--user', 'alice', '--handle', bob.handle]);
   t.equal(text.code, 0);
   t.equal(text.stdout(), `No live session ${bob.handle} of user "alice": nothing ended.\n`);
-  t.same(await keyNames(db.datastore, namespace, USER_KIND), [], 'no revocation written');
-  t.equal((await keyNames(db.datastore, namespace)).length, 4, 'every session entity is still there');
+  t.same(await storedIds(db.datastore, namespace, USER_KIND), [], 'no revocation written');
+  t.equal((await storedIds(db.datastore, namespace)).length, 4, 'every session entity is still there');
   t.match((await run(['list', '--user', 'bob', '--json'])).json(), { sessions: [{ handle: bob.handle }] }, "bob's session lives on");
 });
 
@@ -121,8 +121,8 @@ t.test('end --all: every session bound until now is revoked (notBefore = now), t
   const revocation = await new DatastoreUserDirectory({ datastore: db.datastore, namespace }).revocation('alice');
   t.match(revocation, { notBeforeMs: NOW, exceptHandle: undefined });
   t.ok(revocation !== undefined && isRevokedBy(revocation, newSessionHandle(), NOW - 1), 'a session no record lists is ended too');
-  t.same(await keyNames(db.datastore, namespace), sessionIds([expired, bob]), "the expired one is the sweeper's");
-  t.same(await keyNames(db.datastore, namespace, USER_SESSION_KIND), recordNames([expired, bob]));
+  t.same(await storedIds(db.datastore, namespace), sessionIds([expired, bob]), "the expired one is the sweeper's");
+  t.same(await storedIds(db.datastore, namespace, USER_SESSION_KIND), recordNames([expired, bob]));
 
   const again = await run(['end', '--user', 'alice', '--all', '--lifetime', '30d']);
   t.equal(again.code, 0);

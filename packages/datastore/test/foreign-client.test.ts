@@ -3,7 +3,7 @@ import { createSessionId, StoreRejectedError } from '@gaes/core';
 import { Datastore } from '@google-cloud/datastore';
 import t from 'tap';
 import { DatastoreSessionStore, deleteExpiredSessions } from '../src/index.ts';
-import { freshNamespace, keyNames, rejection, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, keyNames, rejection, startDatastore } from '@gaes/test-support/datastore';
 
 const { clientOptions } = await startDatastore(t);
 

@@ -11,7 +11,7 @@ import { listKeyRing, retireKeyRing, rotateKeyRing } from '../src/keyring/comman
 import type { StoredKey } from '../src/keyring/lifecycle.ts';
 import { DatastoreKeyRing } from '../src/keyring/source.ts';
 import { readRing, updateRing, type KeyRingLocation, type StoredRing } from '../src/keyring/store.ts';
-import { freshNamespace, rejection, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, rejection, startDatastore } from '@gaes/test-support/datastore';
 
 const MASTER = 'keyring-binding-master-secret-0123456789abcdef';
 const T0 = Date.UTC(2031, 0, 1);

@@ -3,7 +3,7 @@ import t from 'tap';
 import { GrpcCode } from '../src/classify-error.ts';
 import { listKeyRing, retireKeyRing, rotateKeyRing } from '../src/keyring/commands.ts';
 import { DatastoreKeyRing } from '../src/keyring/source.ts';
-import { freshNamespace, rejection, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, rejection, startDatastore } from '@gaes/test-support/datastore';
 
 const MASTER = 'keyring-master-secret-for-tests-0123456789abcdef';
 

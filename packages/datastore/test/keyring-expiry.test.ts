@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import t from 'tap';
 import { rotateKeyRing } from '../src/keyring/commands.ts';
 import { DatastoreKeyRing } from '../src/keyring/source.ts';
-import { freshNamespace, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 
 const MASTER = 'keyring-expiry-master-secret-0123456789abcdef';
 const T0 = Date.UTC(2031, 0, 1);

@@ -2,7 +2,7 @@ import { createSessionId, StoreRejectedError, StoreUnavailableError } from '@gae
 import t from 'tap';
 import { DatastoreSessionStore, GrpcCode, type RetryEvent } from '../src/index.ts';
 import { backoffMs, callOptions, resolveRetry } from '../src/retry.ts';
-import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 const HOUR = 3_600_000;

@@ -4,7 +4,7 @@ import { PropertyFilter } from '@google-cloud/datastore';
 import t from 'tap';
 import { DatastoreEntityTooLargeError, DatastoreSessionStore } from '../src/index.ts';
 import { MAX_PAYLOAD_BYTES } from '../src/entity.ts';
-import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore, emulator, clientOptions } = await startDatastore(t);
 const noSleep = { sleep: async () => {} };

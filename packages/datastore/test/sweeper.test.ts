@@ -2,7 +2,7 @@ import { ConfigError, createSessionId, StoreRejectedError } from '@gaes/core';
 import type { Datastore } from '@google-cloud/datastore';
 import t from 'tap';
 import { deleteExpiredSessions, type SweepProgress } from '../src/index.ts';
-import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, rejection, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 const withEmulator = { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR };

@@ -1,7 +1,7 @@
 import { ConfigError, createSessionId, isRevokedBy, newSessionHandle, type UserSessionRecord } from '@gaes/core';
 import t from 'tap';
 import { DatastoreUserDirectory, endAllUserSessions, endUserSession, listUserSessions } from '../src/index.ts';
-import { freshNamespace, keyNames, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, keyNames, startDatastore } from '@gaes/test-support/datastore';
 import { recordRequests } from './fixtures/requests.ts';
 
 const { datastore } = await startDatastore(t);

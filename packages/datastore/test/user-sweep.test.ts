@@ -3,7 +3,7 @@ import type { Datastore } from '@google-cloud/datastore';
 import t from 'tap';
 import { DatastoreUserDirectory, deleteExpiredUserEntities, type UserSweepProgress } from '../src/index.ts';
 import { recordEntity, recordKeyName, revocationEntity, userKeyName } from '../src/users/entities.ts';
-import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from './fixtures/emulator.ts';
+import { freshNamespace, keyNames, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from '@gaes/test-support/datastore';
 import { isKeysOnly, recordRequests } from './fixtures/requests.ts';
 
 const { datastore, emulator } = await startDatastore(t);

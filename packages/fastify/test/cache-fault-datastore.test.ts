@@ -1,7 +1,7 @@
 import { Keyv } from 'keyv';
 import t from 'tap';
 import { cacheApp, Client, warnings } from './helpers/cache-app.ts';
-import { freshNamespace, startDatastore } from './helpers/datastore.ts';
+import { freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { cacheServer, eventually, redisBackend } from './helpers/servers.ts';
 
 // The real tiers together: Redis (stopped and restarted by pid) in front of the Datastore tier

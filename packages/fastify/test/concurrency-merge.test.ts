@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { buildApp, countingKeyv, CountingStore } from './helpers/app.ts';
-import { freshNamespace, startDatastore } from './helpers/datastore.ts';
+import { freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore } = await startDatastore(t);
 const PARALLEL = 40;

@@ -2,7 +2,7 @@ import { encodeSessionData, MAX_SESSION_BYTES } from '@gaes/core';
 import { DatastoreSessionStore } from '@gaes/datastore';
 import t from 'tap';
 import { buildApp, CookieJar, countingKeyv, setCookies } from './helpers/app.ts';
-import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, startDatastore, storedEntity, storedIds } from './helpers/datastore.ts';
+import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, startDatastore, storedEntity, storedIds } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 const em = emulator!;

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { buildApp, CookieJar, countingKeyv } from './helpers/app.ts';
 import { until } from './helpers/cache-app.ts';
-import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from './helpers/datastore.ts';
+import { freshNamespace, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildApp, CookieJar, countingKeyv } from './helpers/app.ts';
-import { freshNamespace, lookupsAndCommits, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from './helpers/datastore.ts';
+import { freshNamespace, lookupsAndCommits, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 

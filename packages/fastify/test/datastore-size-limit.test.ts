@@ -17,7 +17,7 @@ import {
 import t from 'tap';
 import { MAX_DATASTORE_SESSION_BYTES } from '../src/index.ts';
 import { buildApp, CookieJar, SECRET_A } from './helpers/app.ts';
-import { freshNamespace, startDatastore, storedEntity } from './helpers/datastore.ts';
+import { freshNamespace, startDatastore, storedEntity } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 const USER = 'ü'.repeat(MAX_USER_ID_BYTES >> 1) + 'u';

@@ -1,7 +1,7 @@
 import { deleteExpiredSessions } from '@gaes/datastore';
 import t from 'tap';
 import { buildApp } from './helpers/app.ts';
-import { freshNamespace, startDatastore, storedIds } from './helpers/datastore.ts';
+import { freshNamespace, startDatastore, storedIds } from '@gaes/test-support/datastore';
 
 const { datastore } = await startDatastore(t);
 const HOUR = 3_600_000;

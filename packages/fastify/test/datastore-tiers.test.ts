@@ -2,7 +2,7 @@ import { DatastoreSessionStore } from '@gaes/datastore';
 import t from 'tap';
 import type { GaesSessionOptions } from '../src/index.ts';
 import { buildApp, CookieJar, countingKeyv, setCookies } from './helpers/app.ts';
-import { freshNamespace, KIND, NEEDS_IN_MEMORY_EMULATOR, startDatastore, storedEntity, storedIds } from './helpers/datastore.ts';
+import { freshNamespace, KIND, NEEDS_IN_MEMORY_EMULATOR, startDatastore, storedEntity, storedIds } from '@gaes/test-support/datastore';
 
 /** Cache entries that hold sessions (terminate and regenerateId leave tombstones too). */
 const liveEntries = (m: Map<string, unknown>): number => [...m.keys()].filter((k) => !k.includes('ended:')).length;

@@ -12,7 +12,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { attackApp, probe } from './attack-support.ts';
 import { CookieJar, CountingStore, setCookies } from './helpers/app.ts';
-import { freshNamespace, startDatastore } from './helpers/datastore.ts';
+import { freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { fakeCache, type FakeMode } from './helpers/fake-cache.ts';
 
 const { datastore } = await startDatastore(t);

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { buildApp, CookieJar, countingKeyv } from './helpers/app.ts';
-import { freshNamespace, startDatastore } from './helpers/datastore.ts';
+import { freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { fakeCache } from './helpers/fake-cache.ts';
 
 const { datastore } = await startDatastore(t);

@@ -45,10 +45,13 @@ export function freshNamespace(): string {
   return `t${randomBytes(6).toString('hex')}`;
 }
 
-/** The key names of every entity of `kind` in `namespace`, in key order (one keys-only query). */
+/**
+ * The key names of every entity of `kind` in `namespace`, in key order (one keys-only query). The key symbol is
+ * the client's own, so this works with a client from another copy of `@google-cloud/datastore` too.
+ */
 export async function keyNames(datastore: Datastore, kind: string, namespace: string): Promise<string[]> {
   const [entities] = await datastore.runQuery(datastore.createQuery(namespace, kind).select('__key__').order('__key__'));
-  return entities.map((e: Record<symbol, { name?: string }>) => String(e[Datastore.KEY]?.name));
+  return entities.map((e: Record<symbol, { name?: string }>) => String(e[datastore.KEY]?.name));
 }
 
 /** The ids (key names) of the session entities in `namespace`, sorted (one keys-only query). */
