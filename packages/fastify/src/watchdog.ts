@@ -1,6 +1,7 @@
 /** A deadline being watched; `remove` it when its call settles. */
 export interface WatchedDeadline {
-  readonly atMs: number;
+  /** The tick at which it expires. */
+  readonly atTick: number;
   readonly onExpire: () => void;
 }
 
@@ -12,23 +13,19 @@ export interface WatchedDeadline {
  */
 export class Watchdog {
   readonly #tickMs: number;
-  readonly #now: () => number;
   readonly #watched = new Set<WatchedDeadline>();
   #timer: NodeJS.Timeout | undefined;
+  /** Ticks since the timer last started: the clock of deadlines (no clock read per call). */
+  #ticks = 0;
 
-  constructor(tickMs: number, now: () => number = () => performance.now()) {
+  constructor(tickMs: number) {
     this.#tickMs = Math.max(1, Math.floor(tickMs));
-    this.#now = now;
   }
 
-  /** The clock deadlines are measured with. */
-  now(): number {
-    return this.#now();
-  }
-
-  /** Calls `onExpire` once `afterMs` have passed, unless removed before. */
+  /** Calls `onExpire` once `afterMs` have passed (to within one tick, never early), unless removed before. */
   watch(afterMs: number, onExpire: () => void): WatchedDeadline {
-    const deadline: WatchedDeadline = { atMs: this.#now() + afterMs, onExpire };
+    // One tick more than the whole ticks in `afterMs`: the current tick has partly passed already.
+    const deadline: WatchedDeadline = { atTick: this.#ticks + Math.ceil(afterMs / this.#tickMs) + 1, onExpire };
     this.#watched.add(deadline);
     if (this.#timer === undefined) {
       // Not unref'd: a pending call keeps the process alive until its deadline, as its own timer would.
@@ -49,9 +46,9 @@ export class Watchdog {
   }
 
   #tick(): void {
-    const nowMs = this.#now();
+    const now = ++this.#ticks;
     for (const deadline of this.#watched) {
-      if (deadline.atMs > nowMs) continue;
+      if (deadline.atTick > now) continue;
       this.#watched.delete(deadline);
       deadline.onExpire();
     }
