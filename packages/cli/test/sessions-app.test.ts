@@ -6,7 +6,8 @@
 import { DatastoreUserDirectory } from '@gaes/datastore';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
-import { buildApp, CookieJar, countingKeyv } from '../../fastify/test/helpers/app.ts';
+import { CookieJar } from '@gaes/test-support/cookie-jar';
+import { buildApp, countingKeyv } from '../../fastify/test/helpers/app.ts';
 import { runSessionsCli } from '../src/sessions-cli.ts';
 import { emulatorEnv, freshNamespace, startDatastore, storedIds } from '@gaes/test-support/datastore';
 import { captureIo } from './fixtures/io.ts';

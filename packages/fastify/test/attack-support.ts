@@ -12,43 +12,11 @@
  */
 import { Buffer } from 'node:buffer';
 import { KeyRing, seal, SealPurpose, sealToString, type SealAlgorithm } from '@gaes/core';
+import { LogCapture } from '@gaes/test-support/logs';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import type { GaesSessionOptions } from '../src/index.ts';
 import { buildApp, SECRET_A, setCookies } from './helpers/app.ts';
-
-/** One pino log line. */
-export interface LogLine {
-  readonly level: number;
-  readonly msg?: string;
-  readonly reason?: string;
-  readonly reqId?: string;
-  readonly [key: string]: unknown;
-}
-
-/** A log destination that keeps every line. */
-export class LogCapture {
-  readonly lines: LogLine[] = [];
-  readonly stream = {
-    write: (chunk: string): void => {
-      for (const line of chunk.split('\n')) if (line.trim() !== '') this.lines.push(JSON.parse(line) as LogLine);
-    },
-  };
-
-  /** The plugin's own lines (`gaes: …`) since the last {@link clear}. */
-  gaes(): LogLine[] {
-    return this.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('gaes:'));
-  }
-
-  /** Lines at error level or above (50 = error, 60 = fatal). */
-  errors(): LogLine[] {
-    return this.lines.filter((l) => l.level >= 50);
-  }
-
-  clear(): void {
-    this.lines.length = 0;
-  }
-}
 
 /** What `/probe` answers. */
 export interface Probe {

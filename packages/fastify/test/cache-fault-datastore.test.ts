@@ -1,6 +1,8 @@
 import { Keyv } from 'keyv';
 import t from 'tap';
-import { cacheApp, Client, warnings } from './helpers/cache-app.ts';
+import { Client } from '@gaes/test-support/cookie-jar';
+import { warnings } from '@gaes/test-support/logs';
+import { cacheApp } from './helpers/cache-app.ts';
 import { freshNamespace, startDatastore } from '@gaes/test-support/datastore';
 import { cacheServer, eventually, redisBackend } from './helpers/servers.ts';
 

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { cacheApp, Client, MemoryDurableStore, warnings } from './helpers/cache-app.ts';
+import { Client } from '@gaes/test-support/cookie-jar';
+import { warnings } from '@gaes/test-support/logs';
+import { cacheApp, MemoryDurableStore } from './helpers/cache-app.ts';
 import { cacheServer, memcachedBackend } from './helpers/servers.ts';
 
 // memcached with its default (and Memorystore's default) 1 MB item limit, set explicitly: `-I 1m`.

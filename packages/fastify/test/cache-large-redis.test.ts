@@ -1,5 +1,6 @@
 import t from 'tap';
-import { cacheApp, Client, MemoryDurableStore } from './helpers/cache-app.ts';
+import { Client } from '@gaes/test-support/cookie-jar';
+import { cacheApp, MemoryDurableStore } from './helpers/cache-app.ts';
 import { cacheServer, redisBackend } from './helpers/servers.ts';
 
 const server = await cacheServer(t, 'redis');

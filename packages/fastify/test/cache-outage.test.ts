@@ -1,5 +1,7 @@
 import t from 'tap';
-import { cacheApp, Client, MemoryDurableStore, until, warnings } from './helpers/cache-app.ts';
+import { Client } from '@gaes/test-support/cookie-jar';
+import { warnings } from '@gaes/test-support/logs';
+import { cacheApp, MemoryDurableStore, until } from './helpers/cache-app.ts';
 import { fakeCache, type FakeMode } from './helpers/fake-cache.ts';
 
 // Cache failures through the plugin, with a scripted in-memory cache (no servers, no timing).

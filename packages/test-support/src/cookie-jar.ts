@@ -55,7 +55,7 @@ export interface Injector<R extends InjectedResponse> {
 }
 
 /** One browser: a cookie jar plus `inject` that sends and keeps cookies. */
-export class Client<R extends InjectedResponse> {
+export class Client<R extends InjectedResponse = InjectedResponse> {
   readonly jar = new CookieJar();
   readonly #app: Injector<R>;
 

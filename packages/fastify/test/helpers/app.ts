@@ -1,4 +1,5 @@
 import type { VersionedSessionStore, VersionedValue, VersionedWrite } from '@gaes/core';
+import { setCookieHeaders } from '@gaes/test-support/cookie-jar';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { Keyv } from 'keyv';
 import gaeSessions, { type GaesSessionOptions } from '../../src/index.ts';
@@ -6,38 +7,8 @@ import gaeSessions, { type GaesSessionOptions } from '../../src/index.ts';
 export const SECRET_A = 'test-secret-A-0123456789abcdefghijklmnopqrstuvwxyz';
 export const SECRET_B = 'test-secret-B-0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** A tiny browser-like cookie jar for `app.inject`. */
-export class CookieJar {
-  readonly cookies = new Map<string, string>();
-
-  /** Applies a response's Set-Cookie headers (Max-Age=0 deletes). Returns the headers. */
-  apply(res: LightMyRequestResponse): string[] {
-    const raw = res.headers['set-cookie'];
-    const headers = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-    for (const h of headers) {
-      const [pair, ...attrs] = h.split(';');
-      const eq = (pair as string).indexOf('=');
-      const name = (pair as string).slice(0, eq).trim();
-      const value = (pair as string).slice(eq + 1);
-      if (attrs.some((a) => a.trim().toLowerCase() === 'max-age=0')) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return headers;
-  }
-
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  /** The first chunk of the session cookie, in whichever slot it is (`gaes_0` after a login, else `gaes0`). */
-  sessionCookie(): string | undefined {
-    return this.cookies.get('gaes_0') ?? this.cookies.get('gaes0');
-  }
-
-  get size(): number {
-    return this.cookies.size;
-  }
-}
+// The cookie jar is shared with other packages' tests; most tests here take it with buildApp from this file.
+export { CookieJar } from '@gaes/test-support/cookie-jar';
 
 /**
  * A versioned `SessionStore` in memory that counts calls (a stand-in durable tier for plugin-level tests):
@@ -186,7 +157,7 @@ export async function buildApp(
   return app;
 }
 
+/** The Set-Cookie headers of `res`, as a list. */
 export function setCookies(res: LightMyRequestResponse): string[] {
-  const raw = res.headers['set-cookie'];
-  return raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return setCookieHeaders(res);
 }

@@ -1,7 +1,7 @@
 import type { SessionStore } from '@gaes/core';
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import { LogCapture, type LogLine } from '@gaes/test-support/logs';
+import Fastify, { type FastifyInstance } from 'fastify';
 import gaeSessions, { type GaesSessionOptions } from '../../src/index.ts';
-import { CookieJar } from './app.ts';
 
 export const CACHE_TEST_SECRET = 'cache-test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -29,27 +29,14 @@ export class MemoryDurableStore implements SessionStore {
   }
 }
 
-/** One line the app logged (pino JSON). */
-export interface LogLine {
-  readonly level: number;
-  readonly msg: string;
-  readonly err?: { readonly type?: string; readonly message?: string; readonly code?: string };
-  readonly [key: string]: unknown;
-}
-
-/** pino's level number for `warn`. */
-export const WARN = 40;
-
 /**
  * An app with the plugin and a few session routes, whose log lines (warn and above) are kept in `logs`:
  * `GET /inc` counts up, `GET /read` reads, `POST /blob/:bytes` stores a string of that many bytes, `GET /blob`
  * reads its length back. Every route answers with the session's tier.
  */
 export async function cacheApp(options: Partial<GaesSessionOptions>): Promise<{ app: FastifyInstance; logs: LogLine[] }> {
-  const logs: LogLine[] = [];
-  const app = Fastify({
-    logger: { level: 'warn', stream: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) } },
-  });
+  const logs = new LogCapture();
+  const app = Fastify({ logger: { level: 'warn', stream: logs.stream } });
   // Breakers probe a failed tier every 20–50 ms here, so recovery shows up within a test's patience.
   const breaker = { circuitBreaker: { openFor: '20ms', maxOpenFor: '50ms' } };
   await app.register(gaeSessions, { secret: CACHE_TEST_SECRET, ...breaker, ...options } as GaesSessionOptions);
@@ -67,29 +54,7 @@ export async function cacheApp(options: Partial<GaesSessionOptions>): Promise<{ 
     const blob = req.session.get('blob') as string | undefined;
     return { length: blob?.length ?? null, intact: blob === undefined ? null : /^b*$/.test(blob), tier: req.session.tier ?? null };
   });
-  return { app, logs };
-}
-
-/** One browser: a cookie jar plus `inject` that sends and keeps cookies. */
-export class Client {
-  readonly jar = new CookieJar();
-  readonly #app: FastifyInstance;
-
-  constructor(app: FastifyInstance) {
-    this.#app = app;
-  }
-
-  async request(method: 'GET' | 'POST', url: string): Promise<LightMyRequestResponse> {
-    const cookie = this.jar.header();
-    const res = await this.#app.inject({ method, url, headers: cookie === '' ? {} : { cookie } });
-    this.jar.apply(res);
-    return res;
-  }
-}
-
-/** The warnings logged (level 40 and above) whose message matches `pattern`. */
-export function warnings(logs: readonly LogLine[], pattern: RegExp): LogLine[] {
-  return logs.filter((line) => line.level >= WARN && pattern.test(line.msg));
+  return { app, logs: logs.lines };
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { TestServer } from '@gaes/test-servers';
 import { Keyv } from 'keyv';
 import type { Test } from 'tap';
-import { cacheApp, Client, MemoryDurableStore, warnings } from './cache-app.ts';
+import { Client } from '@gaes/test-support/cookie-jar';
+import { warnings } from '@gaes/test-support/logs';
+import { cacheApp, MemoryDurableStore } from './cache-app.ts';
 import type { CacheBackend } from './servers.ts';
 import { eventually } from './servers.ts';
 
