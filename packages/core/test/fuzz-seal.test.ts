@@ -18,11 +18,11 @@ import {
   sealRecord,
   sealToString,
   type SealAlgorithm,
-} from '@gaes/core';
+} from '../src/index.ts';
 import fc from 'fast-check';
 import t from 'tap';
-import { testMeta } from '../../core/test/helpers/meta.ts';
-import { applyEdits, checkProperty, edit } from './fuzz-support.ts';
+import { testMeta } from './helpers/meta.ts';
+import { applyEdits, checkProperty, edit } from '@gaes/test-support/fuzz';
 
 const ring = new KeyRing('fuzz-secret-one-0123456789abcdefghijklmnop');
 const other = new KeyRing('fuzz-secret-two-0123456789abcdefghijklmnop');

@@ -3,10 +3,10 @@
  * exact round-trips for every supported value, and nothing but DecodeError out of hostile bytes.
  */
 import { Buffer } from 'node:buffer';
-import { decodeSessionData, encodeSessionData } from '@gaes/core';
+import { decodeSessionData, encodeSessionData } from '../src/index.ts';
 import fc from 'fast-check';
 import t from 'tap';
-import { checkProperty, difference, jsonSessionData, sessionData } from './fuzz-support.ts';
+import { checkProperty, difference, jsonSessionData, sessionData } from '@gaes/test-support/fuzz';
 
 const hasNegativeZero = (v: unknown): boolean =>
   Object.is(v, -0) || (typeof v === 'object' && v !== null && Object.values(v).some(hasNegativeZero));
