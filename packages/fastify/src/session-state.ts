@@ -1,5 +1,7 @@
 import {
   createSessionId,
+  encodeSessionData,
+  lineageTag,
   newSessionHandle,
   parseSessionId,
   type SessionEnvelope,
@@ -113,6 +115,12 @@ export class SessionState {
     return this.changes.level !== ChangeLevel.none || this.cookieChanged || this.renew || this.touch || this.userSeen;
   }
 
+  /** Whether a user-bound session's record should record it as seen again (`userSeenInterval`). */
+  seenDue(nowMs: number, intervalMs: number): boolean {
+    const user = this.meta.user;
+    return user !== undefined && nowMs - user.seenAtMs >= intervalMs;
+  }
+
   /** Takes over a valid cookie (its data stays encoded until asked for). */
   adoptEnvelope(envelope: SessionEnvelope, slot: Slot, renew: boolean, text: string | undefined): void {
     this.id = envelope.id;
@@ -170,6 +178,40 @@ export class SessionState {
     this.renew = false;
     this.touch = false;
     this.userSeen = false;
+  }
+
+  /**
+   * Gives the active session a new id in the other cookie slot (see `Session.regenerateId`). A server-side
+   * session's old id is superseded for `graceMs` (read-only, its last state `data`), or ended at once.
+   */
+  regenerate(nowMs: number, graceMs: number, keepData: boolean): void {
+    const oldId = this.id as string;
+    const newId = createSessionId(this.expiresAtMs, this.sslOnly);
+    const inherited = this.meta.predecessor;
+    if (inherited?.id !== undefined && inherited.untilMs > nowMs) this.queue('end', inherited.id);
+    let predecessorId: string | undefined;
+    let untilMs = 0;
+    if (this.fromServer && graceMs > 0) {
+      untilMs = Math.ceil((nowMs + graceMs) / 1000) * 1000;
+      predecessorId = oldId;
+      const record = { ...this.meta, rev: (this.base?.rev ?? 0) + 1, successor: { id: newId, untilMs }, data: encodeSessionData(this.data ?? {}) };
+      this.superseded = { id: oldId, record };
+    } else if (this.fromServer) {
+      this.queue('end', oldId);
+    }
+    this.id = newId;
+    this.meta.predecessor = { tag: lineageTag(oldId), id: predecessorId, untilMs };
+    this.meta.rev = 0;
+    this.origin = undefined;
+    this.base = undefined;
+    this.cookieChanged = true;
+    if (!keepData) {
+      this.data = {};
+      this.changes.clear();
+    }
+    this.changes.raise(ChangeLevel.durable);
+    this.clearSlot(this.slot);
+    this.slot = this.slot === 0 ? 1 : 0;
   }
 
   /** Ends the active session: its server-side copy and the other id of a regeneration still in its grace period. */

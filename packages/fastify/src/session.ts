@@ -1,10 +1,7 @@
 import {
   assertUserId,
-  createSessionId,
   decodeSessionData,
   decodeSessionText,
-  encodeSessionData,
-  lineageTag,
   needsTouch,
   SessionStateError,
   type SessionTier,
@@ -13,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChangeLevel, setOwn } from './changes.ts';
 import { sessionCookies } from './cookie-header.ts';
 import { readIncoming, type Incoming, type Presence } from './incoming.ts';
+import { loadServerSide } from './load.ts';
 import { saveSession } from './save.ts';
 import type { SessionContext } from './session-context.ts';
 import type { SessionData, SessionKey, SessionValueOf } from './session-data.ts';
@@ -76,15 +74,9 @@ export class Session {
       if (incoming.loser !== undefined) state.clearSlot(incoming.loser);
       if (incoming.envelope.data !== undefined) {
         state.touch = needsTouch(incoming.envelope.lastActiveMs, opts, nowMs);
-        state.userSeen = this.#seenDue(nowMs);
+        state.userSeen = state.seenDue(nowMs, opts.userSeenIntervalMs);
       }
     }
-  }
-
-  /** Whether a user-bound session's record should record it as seen again. */
-  #seenDue(nowMs: number): boolean {
-    const user = this.#state.meta.user;
-    return user !== undefined && nowMs - user.seenAtMs >= this.#ctx.opts.userSeenIntervalMs;
   }
 
   get #present(): Presence {
@@ -130,40 +122,13 @@ export class Session {
    */
   async load(): Promise<void> {
     this.#read();
-    const state = this.#state;
-    if (!state.needsLoad || state.data !== undefined) return;
-    const id = state.id as string;
-    const cookieActiveMs = state.meta.lastActiveMs;
-    const found = await this.#ctx.store.load(id, state.meta.rev);
-    if (!state.needsLoad || state.id !== id) return; // changed meanwhile (e.g. terminate)
-    const { opts } = this.#ctx;
-    const nowMs = opts.now();
-    const successor = found === undefined || found === 'unreadable' ? undefined : found.record.successor;
-    if (found === undefined || found === 'unreadable' || (successor !== undefined && !(nowMs < successor.untilMs))) {
-      this.#request.log.debug({ reason: found === 'unreadable' ? 'unreadable' : found === undefined ? 'missing' : 'replaced' }, 'gaes: server-side session lost');
-      state.reset();
-      state.clearSlot();
-      return;
+    const outcome = await loadServerSide(this.#state, this.#ctx);
+    if (outcome.kind === 'lost') {
+      this.#request.log.debug({ reason: outcome.reason }, 'gaes: server-side session lost');
+      this.#state.clearSlot();
+    } else if (outcome.kind === 'rejected') {
+      this.#reject(outcome.reason);
     }
-    const { record } = found;
-    const lastActiveMs = Number.isNaN(record.lastActiveMs) ? cookieActiveMs : record.lastActiveMs;
-    if (opts.idleTimeoutMs > 0 && !(nowMs < lastActiveMs + opts.idleTimeoutMs)) {
-      state.reset();
-      this.#reject('idle');
-      state.queue('expired', id);
-      return;
-    }
-    let data: Data;
-    try {
-      data = decodeSessionData(record.data);
-    } catch {
-      state.reset();
-      this.#reject('undecodable data');
-      return;
-    }
-    state.adoptRecord(record, data, found.tier, found.version, lastActiveMs);
-    state.touch = successor === undefined && needsTouch(lastActiveMs, opts, nowMs);
-    state.userSeen = successor === undefined && this.#seenDue(nowMs);
   }
 
   // ---- data --------------------------------------------------------------------------------
@@ -345,49 +310,15 @@ export class Session {
    * regeneration too (sessions that parallel requests start cannot replace it).
    */
   regenerateId(options: RegenerateOptions = {}): this {
-    const current = this.#ensureData();
+    this.#ensureData();
     const state = this.#state;
-    if (state.id === undefined) state.startNew(this.#ctx.opts.now(), this.#ctx.opts.lifetimeMs, false);
-    const oldId = state.id as string;
+    const { opts } = this.#ctx;
+    if (state.id === undefined) state.startNew(opts.now(), opts.lifetimeMs, false);
     if (state.readOnly) {
-      this.#request.log.debug({ id: oldId }, 'gaes: regenerateId on a replaced session id ignored (grace period)');
+      this.#request.log.debug({ id: state.id }, 'gaes: regenerateId on a replaced session id ignored (grace period)');
       return this;
     }
-    const { opts } = this.#ctx;
-    const nowMs = opts.now();
-    const newId = createSessionId(state.expiresAtMs, state.sslOnly);
-    const inheritedPredecessor = state.meta.predecessor;
-    if (inheritedPredecessor?.id !== undefined && inheritedPredecessor.untilMs > nowMs) state.queue('end', inheritedPredecessor.id);
-    let predecessorId: string | undefined;
-    let untilMs = 0;
-    if (state.fromServer && opts.regenerateGraceMs > 0) {
-      untilMs = Math.ceil((nowMs + opts.regenerateGraceMs) / 1000) * 1000;
-      predecessorId = oldId;
-      state.superseded = {
-        id: oldId,
-        record: {
-          ...state.meta,
-          rev: (state.base?.rev ?? 0) + 1,
-          successor: { id: newId, untilMs },
-          data: encodeSessionData(current),
-        },
-      };
-    } else if (state.fromServer) {
-      state.queue('end', oldId);
-    }
-    state.id = newId;
-    state.meta.predecessor = { tag: lineageTag(oldId), id: predecessorId, untilMs };
-    state.meta.rev = 0;
-    state.origin = undefined;
-    state.base = undefined;
-    state.cookieChanged = true;
-    if (options.keepData === false) {
-      state.data = {};
-      state.changes.clear();
-    }
-    state.changes.raise(ChangeLevel.durable);
-    state.clearSlot(state.slot);
-    state.slot = state.slot === 0 ? 1 : 0;
+    state.regenerate(opts.now(), opts.regenerateGraceMs, options.keepData !== false);
     return this;
   }
 
