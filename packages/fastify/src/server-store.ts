@@ -1,6 +1,5 @@
 import {
   isVersionedStore,
-  parseSessionId,
   StoreRejectedError,
   StoreUnavailableError,
   type SessionRecord,
@@ -10,6 +9,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitOpenError } from './breaker.ts';
 import { frameCacheValue, unframeCacheValue } from './cache-frame.ts';
+import { CacheGuards, expiryOf } from './cache-guards.ts';
 import type { StoreLogger } from './keyv-store.ts';
 
 /** Where a server-side session was found or written. */
@@ -69,10 +69,6 @@ export interface ServerStoreOptions {
 /** Conditional writes retried on contention at most this many times, with a jittered wait between. */
 const MAX_WRITE_ATTEMPTS = 10;
 const MAX_CONTENTION_WAIT_MS = 40;
-/** Cache key prefixes of tombstones (an ended session) and fences (a merged write); ids never contain ':'. */
-const ENDED = 'ended:';
-const FENCE = 'fence:';
-const TOMBSTONE = new Uint8Array([1]);
 
 /**
  * The server-side tiers: a shared cache in front of an optional durable store (Datastore), with the rules
@@ -98,6 +94,8 @@ export class ServerStore {
   readonly durable: SessionStore | undefined;
   readonly #versioned: VersionedSessionStore | undefined;
   readonly #codec: RecordCodec;
+  /** Tombstones and fences, kept in the cache beside the sessions. */
+  readonly #guards: CacheGuards | undefined;
   readonly #log: StoreLogger;
   /** Ids the cache refused as too large, already reported. */
   readonly #refused = new Set<string>();
@@ -113,6 +111,7 @@ export class ServerStore {
     this.durable = options.durable;
     this.#versioned = options.durable !== undefined && isVersionedStore(options.durable) ? options.durable : undefined;
     this.#codec = options.codec;
+    this.#guards = options.cache === undefined ? undefined : new CacheGuards(options.cache);
     this.#log = options.log;
   }
 
@@ -182,7 +181,7 @@ export class ServerStore {
   async end(id: string): Promise<void> {
     if (this.cache !== undefined) {
       try {
-        await this.cache.set(ENDED + id, TOMBSTONE, expiryOf(id));
+        await (this.#guards as CacheGuards).markEnded(id);
       } catch (err) {
         if (this.durable === undefined) throw err;
         if (!(err instanceof CircuitOpenError)) this.#log.warn({ err }, 'gaes: could not mark an ended session in the cache');
@@ -291,7 +290,7 @@ export class ServerStore {
       }
     }
     await cache.set(id, frameCacheValue(this.#codec.seal(id, toWrite), version), expiresAtMs);
-    if (options.base !== undefined && (await this.#checkGuards(id, toWrite.rev))) {
+    if (options.base !== undefined && (await (this.#guards as CacheGuards).endedSince(id, toWrite.rev))) {
       await this.discard(id).catch(() => cache.delete(id));
       return { saved: false, reason: 'ended' };
     }
@@ -350,7 +349,7 @@ export class ServerStore {
   ): Promise<boolean> {
     const cache = this.cache as SessionStore;
     try {
-      if (merged) await cache.set(FENCE + id, revBytes(rev), expiresAtMs);
+      if (merged) await (this.#guards as CacheGuards).fence(id, rev, expiresAtMs);
       await cache.set(id, frameCacheValue(sealed, version), expiresAtMs);
     } catch (err) {
       if (!(err instanceof CircuitOpenError)) this.#log.warn({ err }, 'gaes: session cache write failed; the session is stored in Datastore');
@@ -359,44 +358,9 @@ export class ServerStore {
       await cache.delete(id).catch(() => undefined);
       return false;
     }
-    if (options.base === undefined || !(await this.#checkGuards(id, rev))) return false;
+    if (options.base === undefined || !(await (this.#guards as CacheGuards).endedSince(id, rev))) return false;
     // Ended by another request after this one's durable write: undo it.
     await this.discard(id);
     return true;
   }
-
-  /**
-   * After a cache write of an existing session: whether the session was ended meanwhile (`true`: undo the
-   * write). A fence newer than what was written means a merged write landed first: the entry just written
-   * is older than it, so it is dropped (the next reader refills it from Datastore).
-   */
-  async #checkGuards(id: string, rev: number): Promise<boolean> {
-    const cache = this.cache as SessionStore;
-    let ended: Uint8Array | undefined;
-    let fence: Uint8Array | undefined;
-    try {
-      [ended, fence] = await Promise.all([cache.get(ENDED + id), cache.get(FENCE + id)]);
-    } catch {
-      // The cache cannot tell; a durable write stands, and its conditional write caught an ended session.
-      return false;
-    }
-    if (ended !== undefined) return true;
-    if (fence !== undefined && readRev(fence) > rev) await cache.delete(id).catch(() => undefined);
-    return false;
-  }
-}
-
-function revBytes(rev: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, rev >>> 0);
-  return out;
-}
-
-function readRev(bytes: Uint8Array): number {
-  return bytes.byteLength === 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : 0;
-}
-
-/** The absolute expiry an id carries (ids reaching the stores were parsed already; 0 means "expired"). */
-export function expiryOf(id: string): number {
-  return parseSessionId(id)?.expiresAtMs ?? 0;
 }
