@@ -7,4 +7,5 @@ export { canConnect, freePort, LOOPBACK } from './free-port.ts';
 export type { StartOptions } from './managed-server.ts';
 export { startMemcached, type MemcachedOptions } from './memcached.ts';
 export { startRedis, type RedisOptions } from './redis.ts';
+export { serverForTest, type ServerForTestOptions, type TestLike } from './server-for-test.ts';
 export type { ServerKind, StopSignal, TestServer } from './test-server.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { acquireServer } from '@gaes/test-servers';
+import { serverForTest } from '@gaes/test-servers';
 import type { Test } from 'tap';
 import { ClusterClient, startCluster, type Cluster, type EmulatorProcess } from '../../src/index.ts';
 
@@ -30,21 +30,7 @@ export interface PairOptions {
  * `CI=true` the file fails instead).
  */
 export async function redisForFile(t: Test): Promise<string | undefined> {
-  let got;
-  try {
-    got = await acquireServer('redis');
-  } catch (err) {
-    t.fail(`redis is required here: ${(err as Error).message}`);
-    return undefined;
-  }
-  if (got.skip !== undefined) {
-    t.comment(got.skip);
-    return undefined;
-  }
-  const { server } = got;
-  if (server.managed) t.teardown(() => server.stop());
-  t.comment(`redis at ${server.url}${server.managed ? ` (pid ${String(server.pid)})` : ' (from environment)'}`);
-  return server.url;
+  return (await serverForTest(t, 'redis', { skipWhole: false }))?.url;
 }
 
 /**

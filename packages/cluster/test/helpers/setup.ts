@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Datastore, rotateKeyRing } from '@gaes/datastore';
 import { disableMetadataServer } from '@gaes/datastore-emulator';
-import { acquireServer, type ServerKind } from '@gaes/test-servers';
+import { serverForTest } from '@gaes/test-servers';
 import type { Test } from 'tap';
 import { ClusterClient, startCluster, type CacheKind, type Cluster, type EmulatorProcess } from '../../src/index.ts';
 
@@ -48,23 +48,9 @@ export async function clusterSetup(t: Test, options: SetupOptions): Promise<Clus
   disableMetadataServer(); // the test's own Datastore client must not look for a GCE metadata server
   let cacheUrl: string | undefined;
   if (options.cache !== 'memory') {
-    const kind: ServerKind = options.cache;
-    let got;
-    try {
-      got = await acquireServer(kind);
-    } catch (err) {
-      t.fail(`${kind} is required here: ${(err as Error).message}`);
-      return undefined;
-    }
-    if (got.skip !== undefined) {
-      t.comment(got.skip);
-      t.plan(0, got.skip);
-      return undefined;
-    }
-    const { server } = got;
-    if (server.managed) t.teardown(() => server.stop());
+    const server = await serverForTest(t, options.cache);
+    if (server === undefined) return undefined;
     cacheUrl = server.url;
-    t.comment(`${kind} at ${server.url}${server.managed ? ` (pid ${String(server.pid)})` : ' (from environment)'}`);
   }
 
   const { emulator } = options;

@@ -1,33 +1,12 @@
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acquireServer, type AcquireOptions, type ServerKind, type TestServer } from '@gaes/test-servers';
+import type { TestServer } from '@gaes/test-servers';
 import KeyvMemcache from '@keyv/memcache';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
-import type { Test } from 'tap';
 
-/**
- * A Redis or Memcached server for this test file, stopped (by pid) at the end. Without the binary or
- * URL the file is skipped with a visible reason (`1..0 # …`); with `CI=true` it fails instead.
- */
-export async function cacheServer(t: Test, kind: ServerKind, options: AcquireOptions = {}): Promise<TestServer | undefined> {
-  let got;
-  try {
-    got = await acquireServer(kind, options);
-  } catch (err) {
-    t.fail(`${kind} is required here: ${(err as Error).message}`);
-    return undefined;
-  }
-  if (got.skip !== undefined) {
-    t.comment(got.skip);
-    t.plan(0, got.skip);
-    return undefined;
-  }
-  const { server } = got;
-  if (server.managed) t.teardown(() => server.stop());
-  t.comment(`${kind} at ${server.url}${server.managed ? ` (pid ${String(server.pid)})` : ' (from environment)'}`);
-  return server;
-}
+/** A Redis or Memcached server for this test file (`1..0 # reason` without one; a failure with `CI=true`). */
+export { serverForTest as cacheServer } from '@gaes/test-servers';
 
 /** A Keyv instance over one cache server, with what the tests need to look behind it. */
 export interface CacheBackend {
