@@ -1,23 +1,29 @@
-import t from 'tap';
+import type { FastifyInstance } from 'fastify';
+import t, { type Test } from 'tap';
 import { buildApp, CookieJar, countingKeyv } from './helpers/app.ts';
 import { freshNamespace, lookupsAndCommits, NEEDS_IN_MEMORY_EMULATOR, startDatastore } from '@gaes/test-support/datastore';
 
 const { datastore, emulator } = await startDatastore(t);
 
-t.test('Datastore operations per request: exact Lookup and Commit counts for each kind of request', { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR }, async (t) => {
-  const em = emulator!;
-  const { keyv, map } = countingKeyv();
-  const app = await buildApp({ datastore, datastoreNamespace: freshNamespace(), cache: keyv });
-  const jar = new CookieJar();
+type Emulator = NonNullable<typeof emulator>;
 
-  /** Runs one request (applying its cookies) and returns the Lookups and Commits it caused. */
-  const ops = async (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) => {
+/** A request runner for one browser: runs a request (applying its cookies), returns the Lookups and Commits it caused. */
+function opsOf(t: Test, app: FastifyInstance, em: Emulator) {
+  const jar = new CookieJar();
+  return async (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) => {
     em.resetCounts();
     const res = await app.inject({ method, url, headers: { cookie: jar.header() }, ...(payload === undefined ? {} : { payload }) });
     t.equal(res.statusCode, 200, `${method} ${url}`);
     jar.apply(res);
     return lookupsAndCommits(em);
   };
+}
+
+t.test('Datastore operations per request: exact Lookup and Commit counts for each kind of request', { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR }, async (t) => {
+  const em = emulator!;
+  const { keyv, map } = countingKeyv();
+  const app = await buildApp({ datastore, datastoreNamespace: freshNamespace(), cache: keyv });
+  const ops = opsOf(t, app, em);
 
   t.same(await ops('POST', '/grow/20000'), { Lookup: 0, Commit: 1, other: 0 }, 'new large session: one upsert, no read');
   t.same(await ops('GET', '/get/blob'), { Lookup: 0, Commit: 0, other: 0 }, 'read, cache hit');
@@ -43,14 +49,7 @@ t.test('Datastore operations per request: exact Lookup and Commit counts for eac
 t.test('default in-memory cache with Datastore: the per-process cache is not used, every read is one Lookup', { skip: emulator === undefined && NEEDS_IN_MEMORY_EMULATOR }, async (t) => {
   const em = emulator!;
   const app = await buildApp({ datastore, datastoreNamespace: freshNamespace() });
-  const jar = new CookieJar();
-  const ops = async (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) => {
-    em.resetCounts();
-    const res = await app.inject({ method, url, headers: { cookie: jar.header() }, ...(payload === undefined ? {} : { payload }) });
-    t.equal(res.statusCode, 200, `${method} ${url}`);
-    jar.apply(res);
-    return lookupsAndCommits(em);
-  };
+  const ops = opsOf(t, app, em);
   t.same(await ops('POST', '/grow/20000'), { Lookup: 0, Commit: 1, other: 0 }, 'new large session: one upsert');
   t.same(await ops('GET', '/get/blob'), { Lookup: 1, Commit: 0, other: 0 }, 'read: one Lookup (another instance may have written it)');
   t.same(await ops('GET', '/untouched'), { Lookup: 1, Commit: 0, other: 0 }, 'any route: server-side data is loaded before the handler');
