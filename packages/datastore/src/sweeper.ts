@@ -3,6 +3,7 @@ import { PropertyFilter, type Key, type Query } from '@google-cloud/datastore';
 import { resolveLocation, type DatastoreInput, type SessionKindLocation } from './client.ts';
 import { sessionKey, updatedAtOf } from './entity.ts';
 import { resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { deadlineCheck, positiveInt } from './sweep-limits.ts';
 
 /** Options of {@link deleteExpiredSessions}. */
 export interface DeleteExpiredSessionsOptions {
@@ -59,23 +60,6 @@ interface Sweep {
   readonly onProgress: ((progress: SweepProgress) => void) | undefined;
   deleted: number;
   scanned: number;
-}
-
-function positiveInt(value: number | undefined, fallback: number, name: string, max: number): number {
-  const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`\`${name}\` must be a whole number from 1 to ${max}, got ${String(n)}`);
-  return n;
-}
-
-function deadlineCheck(deadline: number | AbortSignal, clock: () => number): () => boolean {
-  if (typeof deadline === 'number') {
-    if (Number.isNaN(deadline)) throw new ConfigError('`deadline` must be a time in ms or an AbortSignal');
-    return () => clock() >= deadline;
-  }
-  if (typeof deadline !== 'object' || deadline === null || typeof deadline.aborted !== 'boolean') {
-    throw new ConfigError('`deadline` must be a time in ms or an AbortSignal');
-  }
-  return () => deadline.aborted;
 }
 
 /**

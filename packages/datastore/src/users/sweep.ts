@@ -2,6 +2,7 @@ import { ConfigError, DATASTORE_MAX_MUTATIONS_PER_COMMIT, USER_KIND, USER_SESSIO
 import { PropertyFilter, type Datastore, type Key, type Query, type Transaction } from '@google-cloud/datastore';
 import { resolveLocation, type DatastoreInput } from '../client.ts';
 import { resolveRetry, withRetry, type RetryOptions, type RetryPolicy } from '../retry.ts';
+import { deadlineCheck, positiveInt } from '../sweep-limits.ts';
 import { EXPIRES_AT } from './entities.ts';
 
 /** Options of {@link deleteExpiredUserEntities}. */
@@ -62,12 +63,6 @@ interface Sweep {
   readonly revocations: Counts;
 }
 
-function deadlineCheck(deadline: number | AbortSignal, clock: () => number): () => boolean {
-  if (typeof deadline === 'number' && !Number.isNaN(deadline)) return () => clock() >= deadline;
-  if (typeof deadline === 'object' && deadline !== null && typeof deadline.aborted === 'boolean') return () => deadline.aborted;
-  throw new ConfigError('`deadline` must be a time in ms or an AbortSignal');
-}
-
 /**
  * Deletes user-bound session records and per-user revocations whose `expiresAt` has passed (at or before
  * `now`), in bounded batches until done or the deadline: the second half of `gaes-cleanup` and of the
@@ -94,11 +89,7 @@ function deadlineCheck(deadline: number | AbortSignal, clock: () => number): () 
  */
 export async function deleteExpiredUserEntities(options: DeleteExpiredUserEntitiesOptions): Promise<UserSweepProgress> {
   if (!Number.isFinite(options.now)) throw new ConfigError('`now` must be a time in ms since the epoch');
-  const max = DATASTORE_MAX_MUTATIONS_PER_COMMIT;
-  const batchSize = options.batchSize ?? max;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) {
-    throw new ConfigError(`\`batchSize\` must be a whole number from 1 to ${max}, got ${String(batchSize)}`);
-  }
+  const batchSize = positiveInt(options.batchSize, DATASTORE_MAX_MUTATIONS_PER_COMMIT, 'batchSize', DATASTORE_MAX_MUTATIONS_PER_COMMIT);
   const loc = resolveLocation({ datastore: options.datastore, namespace: options.namespace });
   const sweep: Sweep = {
     datastore: loc.datastore,
