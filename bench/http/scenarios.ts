@@ -10,6 +10,7 @@ export const STACKS = [
   'bare',
   'cookie',
   'gaes-cookie',
+  'gaes-cookie-users',
   'gaes-memory',
   'gaes-redis',
   'gaes-redis-tiered',
@@ -132,12 +133,13 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'bare', label: 'bare Fastify (small JSON)', group: 'untouched', stack: 'bare', route: '/untouched', cookie: none },
   { id: 'cookie-only', label: '@fastify/cookie only (100-byte cookie)', group: 'untouched', stack: 'cookie', route: '/untouched', cookie: { kind: 'plain' }, goal: peer(0.985), showCookieChars: true },
   { id: 'cookie-only-gaes-like', label: '@fastify/cookie only (gaes\'s session cookie)', group: 'untouched', stack: 'cookie', route: '/untouched', cookie: { kind: 'gaes-like' }, showCookieChars: true },
-  { id: 'gaes-untouched', label: 'gaes untouched (cookie sent, never read)', group: 'untouched', stack: 'gaes-cookie', route: '/untouched', cookie: one, goal: target(0.98), showCookieChars: true },
+  { id: 'gaes-untouched', label: 'gaes untouched (cookie sent, never read)', group: 'untouched', stack: 'gaes-cookie', route: '/untouched', cookie: one, goal: target(0.97), showCookieChars: true },
   { id: 'secure-untouched', label: '@fastify/secure-session untouched', group: 'untouched', stack: 'secure-session', route: '/untouched', cookie: one, goal: peer(0.98), showCookieChars: true },
   { id: 'mgcrea-untouched', label: '@mgcrea/fastify-session stateless untouched', group: 'untouched', stack: 'mgcrea-stateless', route: '/untouched', cookie: one, showCookieChars: true },
 
   { id: 'gaes-cookie-read', label: 'gaes cookie tier read', group: 'cookie', stack: 'gaes-cookie', route: '/read', cookie: one, goal: target(0.85) },
-  { id: 'gaes-cookie-write', label: 'gaes cookie tier write (counter++)', group: 'cookie', stack: 'gaes-cookie', route: '/write', cookie: one, goal: target(0.7) },
+  { id: 'gaes-cookie-read-user', label: 'gaes cookie tier read, session bound to a user', group: 'cookie', stack: 'gaes-cookie-users', route: '/read', cookie: one },
+  { id: 'gaes-cookie-write', label: 'gaes cookie tier write (counter++)', group: 'cookie', stack: 'gaes-cookie', route: '/write', cookie: one, goal: target(0.65) },
   { id: 'secure-read', label: '@fastify/secure-session read', group: 'cookie', stack: 'secure-session', route: '/read', cookie: one, goal: peer(0.69) },
   { id: 'secure-write', label: '@fastify/secure-session write', group: 'cookie', stack: 'secure-session', route: '/write', cookie: one, goal: peer(0.44) },
   { id: 'mgcrea-read', label: '@mgcrea/fastify-session stateless read', group: 'cookie', stack: 'mgcrea-stateless', route: '/read', cookie: one },
@@ -145,7 +147,7 @@ export const SCENARIOS: readonly Scenario[] = [
 
   { id: 'gaes-memory-read', label: 'gaes server-side read, in-memory Keyv', group: 'server', stack: 'gaes-memory', route: '/read', cookie: one },
   { id: 'gaes-memory-write', label: 'gaes server-side write, in-memory Keyv', group: 'server', stack: 'gaes-memory', route: '/write', cookie: one },
-  { id: 'gaes-redis-read', label: 'gaes server-side read, Redis', group: 'server', stack: 'gaes-redis', route: '/read', cookie: one, goal: target(0.4) },
+  { id: 'gaes-redis-read', label: 'gaes server-side read, Redis', group: 'server', stack: 'gaes-redis', route: '/read', cookie: one, goal: target(0.65) },
   { id: 'gaes-redis-write', label: 'gaes server-side write, Redis', group: 'server', stack: 'gaes-redis', route: '/write', cookie: one },
   { id: 'fsession-memory-read', label: '@fastify/session memory store read (rolling)', group: 'server', stack: 'fsession-memory', route: '/read', cookie: one, goal: peer(0.36) },
   { id: 'fsession-memory-write', label: '@fastify/session memory store write', group: 'server', stack: 'fsession-memory', route: '/write', cookie: one },
@@ -153,11 +155,12 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'fsession-redis-read', label: '@fastify/session + Redis read (not rolling)', group: 'server', stack: 'fsession-redis', route: '/read', cookie: one, goal: peer(0.24) },
   { id: 'fsession-redis-write', label: '@fastify/session + Redis write', group: 'server', stack: 'fsession-redis', route: '/write', cookie: one },
 
-  { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.85) },
-  { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: beyond, goal: target(0.85) },
+  { id: 'gaes-cookie-read-many', label: 'gaes cookie tier read, many sessions', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: many, goal: target(0.8) },
+  { id: 'gaes-cookie-read-user-many', label: 'gaes cookie tier read, many sessions bound to users', group: 'many', stack: 'gaes-cookie-users', route: '/read', cookie: many },
+  { id: 'gaes-cookie-read-beyond', label: 'gaes cookie tier read, sessions beyond the cookie cache', group: 'many', stack: 'gaes-cookie', route: '/read', cookie: beyond },
   { id: 'secure-read-many', label: '@fastify/secure-session read, many sessions', group: 'many', stack: 'secure-session', route: '/read', cookie: many },
   { id: 'mgcrea-read-many', label: '@mgcrea/fastify-session stateless read, many sessions', group: 'many', stack: 'mgcrea-stateless', route: '/read', cookie: many },
-  { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', group: 'many', stack: 'gaes-redis', route: '/read', cookie: many, goal: target(0.4) },
+  { id: 'gaes-redis-read-many', label: 'gaes server-side read, Redis, many sessions', group: 'many', stack: 'gaes-redis', route: '/read', cookie: many },
   { id: 'fsession-redis-read-many', label: '@fastify/session + Redis read (not rolling), many sessions', group: 'many', stack: 'fsession-redis', route: '/read', cookie: many },
 
   ...sizeRows('cookie', [

@@ -25,6 +25,7 @@ const MGCREA_KEY = Buffer.from('fedcba9876543210fedcba9876543210', 'latin1');
 interface SessionLike {
   get(key: string): unknown;
   set(key: string, value: unknown): unknown;
+  setUser?(userId: string): unknown;
 }
 
 export interface StackOptions {
@@ -41,11 +42,13 @@ function sessionOf(request: FastifyRequest): SessionLike {
   return (request as unknown as { session: SessionLike }).session;
 }
 
-function addSessionRoutes(app: FastifyInstance): void {
+/** The measured routes; `bindUser` makes `/login` bind the session to its user (gaes's `setUser`). */
+function addSessionRoutes(app: FastifyInstance, bindUser = false): void {
   app.get('/login', async (request) => {
     const q = request.query as { size?: string; n?: string };
     const data = sessionFor(Number(q.n ?? 0), parseSessionSize(q.size));
     const session = sessionOf(request);
+    if (bindUser) (session.setUser as (userId: string) => unknown).call(session, data.userId);
     session.set('userId', data.userId);
     session.set('counter', data.counter);
     session.set('note', data.note);
@@ -79,7 +82,9 @@ async function gaes(app: FastifyInstance, stack: StackId, options: StackOptions)
   const { default: gaeSessions } = await import('@gaes/fastify');
   const { Keyv } = await import('keyv');
   const extra = extraGaesOptions();
-  if (stack === 'gaes-cookie') {
+  if (stack === 'gaes-cookie' || stack === 'gaes-cookie-users') {
+    // With users bound, every instance keeps the revocations it polls (from the in-memory directory here; from
+    // Datastore in a deployment): a user-bound read checks that copy, with no I/O of its own.
     await app.register(gaeSessions, { secret: SECRET, ...extra });
     return async () => {};
   }
@@ -150,11 +155,12 @@ export async function buildStack(stack: StackId, options: StackOptions): Promise
       break;
     }
     case 'gaes-cookie':
+    case 'gaes-cookie-users':
     case 'gaes-memory':
     case 'gaes-redis':
     case 'gaes-redis-tiered':
       close = await gaes(app, stack, options);
-      addSessionRoutes(app);
+      addSessionRoutes(app, stack === 'gaes-cookie-users');
       break;
     case 'secure-session': {
       const { default: fastifyCookie } = await import('@fastify/cookie');
