@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { serverForTest } from '@gaes/test-servers';
 import type { Test } from 'tap';
-import { ClusterClient, startCluster, type Cluster, type EmulatorProcess } from '../../src/index.ts';
+import type { Cluster, EmulatorProcess } from '../../src/index.ts';
+import { startForTest } from './start.ts';
 
 /** Two app processes over one emulator process (a namespace of their own) and, optionally, one Redis. */
 export interface Pair {
@@ -40,25 +41,14 @@ export async function redisForFile(t: Test): Promise<string | undefined> {
 export async function startPair(t: Test, options: PairOptions): Promise<Pair> {
   const { emulator } = options;
   const namespace = `p${randomBytes(6).toString('hex')}`;
-  const logs: string[] = [];
-  const cluster = await startCluster({
+  const { cluster, root, logs } = await startForTest(t, {
     instances: 2,
-    // Generous: on a shared 2-core machine processes loading side by side can take this long.
-    readyTimeoutMs: 120_000,
     config: {
       cache: options.redisUrl === undefined ? 'memory' : 'redis',
       ...(options.redisUrl === undefined ? {} : { cacheUrl: options.redisUrl }),
       datastore: { host: emulator.host, projectId: emulator.projectId, namespace },
       options: options.options,
     },
-    onStderr: (i, line) => {
-      if (logs.length < 1000) logs.push(`#${i} ${line}`);
-    },
-  });
-  const root = new ClusterClient(cluster.urls);
-  t.teardown(async () => {
-    root.close();
-    await cluster.stop();
   });
   t.comment(`2 app processes (pids ${cluster.pids.join(', ')}), ${options.redisUrl === undefined ? 'in-memory cache per process' : 'one Redis'}, namespace ${namespace}, options ${JSON.stringify(options.options)}`);
   return { cluster, namespace, redisUrl: options.redisUrl, browser: () => root.fork(), logs };

@@ -3,7 +3,8 @@ import { Datastore, rotateKeyRing } from '@gaes/datastore';
 import { disableMetadataServer } from '@gaes/datastore-emulator';
 import { serverForTest } from '@gaes/test-servers';
 import type { Test } from 'tap';
-import { ClusterClient, startCluster, type CacheKind, type Cluster, type EmulatorProcess } from '../../src/index.ts';
+import type { CacheKind, Cluster, EmulatorProcess } from '../../src/index.ts';
+import { startForTest } from './start.ts';
 
 /** The master secret of the test key rings. */
 export const MASTER_SECRET = 'gaes-cluster-master-secret-0123456789abcdefghijklmnop';
@@ -59,11 +60,8 @@ export async function clusterSetup(t: Test, options: SetupOptions): Promise<Clus
   // The ring exists before any instance starts, with the short propagation window of the rotation scenario.
   await rotateKeyRing({ datastore, namespace, masterSecret: MASTER_SECRET, propagation: PROPAGATION_MS, lifetime: '1h' });
 
-  const logs: string[] = [];
-  const cluster = await startCluster({
+  const { cluster, root, logs } = await startForTest(t, {
     instances: options.instances ?? 3,
-    // Generous: on a shared 2-core machine a dozen processes loading at once can take this long to start.
-    readyTimeoutMs: 120_000,
     config: {
       cache: options.cache,
       ...(cacheUrl === undefined ? {} : { cacheUrl }),
@@ -71,14 +69,6 @@ export async function clusterSetup(t: Test, options: SetupOptions): Promise<Clus
       keyring: { masterSecret: MASTER_SECRET, refreshInterval: REFRESH_MS, propagation: PROPAGATION_MS, lifetime: '1h' },
       options: options.tier === 'server' ? { cookieOnlyThreshold: 0, regenerateGrace: REGENERATE_GRACE_MS } : {},
     },
-    onStderr: (i, line) => {
-      if (logs.length < 1000) logs.push(`#${i} ${line}`);
-    },
-  });
-  const root = new ClusterClient(cluster.urls);
-  t.teardown(async () => {
-    root.close();
-    await cluster.stop();
   });
   t.comment(`${cluster.urls.length} app processes (pids ${cluster.pids.join(', ')}), cache ${options.cache}, ${options.tier}-side sessions, namespace ${namespace}`);
   return { cluster, emulator, namespace, datastore, tier: options.tier, browser: () => root.fork(), logs };
