@@ -4,6 +4,7 @@ import { decodeSessionData, EnvelopeCache, type SessionEnvelope } from '@gaes/co
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { ChangeLevel } from '../src/changes.ts';
+import { loadServerSide } from '../src/load.ts';
 import { readIncoming, type Incoming, type Presence } from '../src/incoming.ts';
 import type { GaesSessionOptions } from '../src/options.ts';
 import { resolveOptions } from '../src/resolve-options.ts';
@@ -13,7 +14,8 @@ import { SessionState } from '../src/session-state.ts';
 import { cookieSettings } from '../src/startup-checks.ts';
 import { buildStores } from '../src/stores.ts';
 import { RevocationFeed } from '../src/users/revocation-feed.ts';
-import { SECRET_A } from './helpers/app.ts';
+import { CountingStore, SECRET_A } from './helpers/app.ts';
+import { Keyv } from 'keyv';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -43,7 +45,7 @@ interface Harness {
   readonly log: ReturnType<typeof memoryLogger>;
   now: number;
   read(cookies: Record<string, string> | undefined, revoked?: (e: SessionEnvelope) => boolean): Incoming;
-  save(state: SessionState, present?: Presence): Promise<SaveResult>;
+  save(state: SessionState, present?: Presence, userAgent?: string): Promise<SaveResult>;
 }
 
 async function harness(t: Test, input: Partial<GaesSessionOptions> = {}): Promise<Harness> {
@@ -77,7 +79,7 @@ async function harness(t: Test, input: Partial<GaesSessionOptions> = {}): Promis
         https: false,
         revocations: revoked === undefined ? undefined : { isRevoked: revoked },
       }),
-    save: (state, present = [0, 0]) => saveSession(state, ctx, { https: false, present, log, userAgent: 'test' }),
+    save: (state, present = [0, 0], userAgent = 'test') => saveSession(state, ctx, { https: false, present, log, userAgent }),
   };
 }
 
@@ -254,4 +256,177 @@ t.test('a server-side session that shrinks moves into cookies and its stored cop
   t.equal(await h.ctx.store.load(id, 0), undefined, 'the server-side copy is gone');
   const incoming = h.read(jarOf(result.headers));
   t.ok(incoming.kind === 'valid' && incoming.envelope.data !== undefined, 'the cookie carries the data again');
+});
+
+/** The state a later request has once its pointer cookie's record is loaded (the plugin's preHandler). */
+async function loaded(h: Harness, jar: Record<string, string>): Promise<SessionState> {
+  const state = adopt(h, jar);
+  const outcome = await loadServerSide(state, h.ctx);
+  if (outcome.kind !== 'loaded') throw new Error(`expected a loaded session, got ${outcome.kind}`);
+  return state;
+}
+
+function set(state: SessionState, key: string, value: unknown, level: ChangeLevel = ChangeLevel.durable): void {
+  (state.data as Record<string, unknown>)[key] = value;
+  state.changes.touch(key, level);
+}
+
+function envelopeOf(h: Harness, result: SaveResult): SessionEnvelope {
+  const incoming = h.read(jarOf(result.headers));
+  if (incoming.kind !== 'valid') throw new Error(`expected a valid cookie, got ${incoming.kind}`);
+  return incoming.envelope;
+}
+
+t.test("a cookie-tier session's activity is recorded without decoding its data, which it keeps", async (t) => {
+  const h = await harness(t, { idleTimeout: 60_000 });
+  const jar = jarOf((await h.save(newSession(h, { keep: 'me' }))).headers);
+  h.now += 5000;
+  const state = adopt(h, jar);
+  state.touch = true;
+  t.equal(state.data, undefined, 'the data was never decoded');
+  const envelope = envelopeOf(h, await h.save(state, [1, 0]));
+  t.equal(envelope.lastActiveMs, h.now, 'activity recorded');
+  t.same(decodeSessionData(envelope.data as Buffer), { keep: 'me' }, 'the data sealed again as it came');
+});
+
+t.test('a cookie re-sealed for a new key alone keeps its recorded activity', async (t) => {
+  const h = await harness(t);
+  const jar = jarOf((await h.save(newSession(h, { a: 1 }))).headers);
+  const before = h.now;
+  h.now += 5000;
+  const state = adopt(h, jar);
+  state.renew = true;
+  const envelope = envelopeOf(h, await h.save(state, [1, 0]));
+  t.equal(envelope.lastActiveMs, before, 'a re-seal is not activity');
+  t.same(decodeSessionData(envelope.data as Buffer), { a: 1 });
+});
+
+t.test("a user-bound session's record: written when bound, seen or given a new id; not on other saves", async (t) => {
+  const h = await harness(t);
+  const directory = h.ctx.users.directory;
+  const puts: Array<{ handle: string; lastSeenAtMs: number; userAgent: string | undefined }> = [];
+  const put = directory.put.bind(directory);
+  directory.put = async (record) => {
+    puts.push(record);
+    await put(record);
+  };
+  const state = newSession(h, { a: 1 });
+  state.meta.user = { id: 'u1', sinceMs: h.now, seenAtMs: h.now };
+  state.userChanged = true;
+  let jar = jarOf((await h.save(state, [0, 0], 'x'.repeat(1000))).headers);
+  t.equal(puts.length, 1, 'bound: recorded');
+  t.equal(puts[0]?.userAgent, 'x'.repeat(256), 'the user agent is cut to 256 characters');
+  t.same((await directory.list('u1')).map((r) => r.handle), [state.meta.handle]);
+
+  let next = decode(adopt(h, jar));
+  set(next, 'a', 2);
+  jar = jarOf((await h.save(next, [1, 0])).headers);
+  t.equal(puts.length, 1, 'a data change alone writes no record');
+
+  h.now += 600_000;
+  next = adopt(h, jar);
+  next.userSeen = true;
+  let result = await h.save(next, [1, 0]);
+  let envelope = envelopeOf(h, result);
+  t.equal(puts.length, 2, 'seen again: recorded');
+  t.equal(puts[1]?.lastSeenAtMs, h.now);
+  t.equal(envelope.user?.seenAtMs, h.now, 'the cookie remembers when it was last recorded');
+  t.equal(envelope.lastActiveMs, T0, 'being seen is not a change of the data');
+
+  h.now += 600_000;
+  next = decode(adopt(h, jarOf(result.headers)));
+  next.userSeen = true;
+  set(next, 'b', 1);
+  result = await h.save(next, [1, 0]);
+  envelope = envelopeOf(h, result);
+  t.equal(envelope.user?.seenAtMs, h.now, 'seen with a data change: recorded too');
+  t.equal(puts.length, 3);
+
+  const ending = decode(adopt(h, jarOf(result.headers)));
+  ending.endCurrent(h.now);
+  ending.reset();
+  ending.clearSlot();
+  await h.save(ending, [1, 0]);
+  t.same(await directory.list('u1'), [], "terminate removes the session from its user's list");
+});
+
+t.test('clearing cookies: only the marked slots, and never by a read-only old id', async (t) => {
+  const h = await harness(t, { cookieOnlyThreshold: 0 });
+  const none = new SessionState();
+  none.clearSlot(0);
+  const result = await h.save(none, [1, 1]);
+  t.same(result.headers.map((x) => x.slice(0, x.indexOf(';'))), ['gaes0='], 'slot 1 is left alone');
+
+  const jar = jarOf((await h.save(newSession(h, { v: 1 }))).headers);
+  const old = await loaded(h, jar);
+  old.successor = { id: 'the-new-id', untilMs: h.now + 10_000 };
+  old.clearSlot(1);
+  t.same((await h.save(old, [1, 1])).headers, [], "the new session's cookies survive a request made with the old id");
+});
+
+t.test('a server-side session ended by another request meanwhile: changes dropped, cookies cleared', async (t) => {
+  const h = await harness(t, { cookieOnlyThreshold: 0 });
+  const jar = jarOf((await h.save(newSession(h, { v: 1 }))).headers);
+  const state = await loaded(h, jar);
+  const id = state.id as string;
+  await h.ctx.store.end(id);
+  set(state, 'v', 2);
+  const result = await h.save(state, [1, 0]);
+  t.equal(result.tier, undefined, 'no session');
+  t.same(result.headers.map((x) => x.slice(0, x.indexOf(';'))), ['gaes0='], 'its cookie cleared');
+  t.equal(await h.ctx.store.load(id, 0), undefined, 'nothing written back');
+});
+
+t.test('a server-side session replaced meanwhile (regenerateId elsewhere): changes dropped, the cookie kept', async (t) => {
+  const h = await harness(t, { cookieOnlyThreshold: 0, durableStore: new CountingStore() });
+  const jar = jarOf((await h.save(newSession(h, { v: 1 }))).headers);
+  const login = await loaded(h, jar);
+  const racing = await loaded(h, jar);
+  login.regenerate(h.now, h.ctx.opts.regenerateGraceMs, true);
+  await h.save(login, [1, 0]);
+  set(racing, 'v', 2);
+  const result = await h.save(racing, [1, 0]);
+  t.same(result.headers, [], 'no cookie change');
+  t.equal(result.tier, 'datastore', 'the session is still where it was');
+  t.match(h.log.debugs, [/replaced by another request; changes dropped/]);
+  const old = await h.ctx.store.load(racing.id as string, 0);
+  t.ok(old !== undefined && old !== 'unreadable' && decodeSessionData(old.record.data)['v'] === 1, "the old id's last state is unchanged");
+});
+
+t.test('parallel saves from one loaded copy merge: both keys, the revision counts both, the latest activity', async (t) => {
+  const h = await harness(t, { cookieOnlyThreshold: 0, durableStore: new CountingStore(), maxSessionBytes: 2000 });
+  const jar = jarOf((await h.save(newSession(h, { v: 1 }))).headers);
+  const a = await loaded(h, jar);
+  const b = await loaded(h, jar);
+  h.now += 1000;
+  set(a, 'a', 1);
+  await h.save(a, [1, 0]);
+  const aActiveMs = h.now;
+  h.now -= 800; // b's instance has a clock 0.8 s behind
+  set(b, 'b', 1);
+  const envelope = envelopeOf(h, await h.save(b, [1, 0]));
+  const stored = await h.ctx.store.load(b.id as string, 0);
+  if (stored === undefined || stored === 'unreadable') throw new Error('not stored');
+  t.same(decodeSessionData(stored.record.data), { v: 1, a: 1, b: 1 }, 'both changes kept');
+  t.equal(stored.record.rev, 3, 'created, then two saves');
+  t.equal(envelope.rev, 3, "the cookie names the merged revision");
+  t.equal(stored.record.lastActiveMs, aActiveMs, 'the later activity of the two');
+
+  const c = await loaded(h, jar);
+  const d = await loaded(h, jar);
+  set(c, 'c', 'y'.repeat(1000));
+  await h.save(c, [1, 0]);
+  set(d, 'd', 'x'.repeat(990));
+  await t.rejects(h.save(d, [1, 0]), { code: 'ERR_GAES_SESSION_TOO_LARGE' }, 'a merge that outgrows maxSessionBytes is refused');
+});
+
+t.test('a quick change that moves a cookie-tier session server-side is written durably', async (t) => {
+  const durable = new CountingStore();
+  const h = await harness(t, { cookieOnlyThreshold: 100, durableStore: durable, cache: new Keyv(), cacheScope: 'shared' });
+  const jar = jarOf((await h.save(newSession(h, { v: 1 }))).headers);
+  const state = decode(adopt(h, jar));
+  set(state, 'big', 'x'.repeat(200), ChangeLevel.quick);
+  const result = await h.save(state, [1, 0]);
+  t.equal(result.tier, 'datastore');
+  t.equal(durable.counts.set, 1, 'Datastore has it: the cookie held the only copy until now');
 });
