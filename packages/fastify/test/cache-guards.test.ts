@@ -109,6 +109,12 @@ t.test('CacheGuards', async (t) => {
   t.equal(await guards.endedSince(id, 69_999), false);
   t.notOk(cache.data.has(id), 'revisions beyond 16 bits compare whole');
 
+  // A fence key holding something else (another writer's format, a corrupted value) is no fence.
+  await cache.set(`fence:${id}`, new Uint8Array([9]), expires);
+  await cache.set(id, new Uint8Array([7]), expires);
+  t.equal(await guards.endedSince(id, 1), false, 'a malformed fence does not throw');
+  t.ok(cache.data.has(id), 'and drops nothing');
+
   await guards.markEnded(id);
   t.equal(await guards.endedSince(id, 1), true, 'a tombstone means ended');
   t.equal(cache.data.get(`ended:${id}`)?.expiresAtMs, parseSessionId(id)?.expiresAtMs, 'kept until the id expires');

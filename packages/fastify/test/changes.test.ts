@@ -11,6 +11,7 @@ t.test('a change set replays only the keys a request changed onto a newer copy',
   t.equal(changes.level, ChangeLevel.durable, 'the highest level wins');
   const latest = { a: 2, b: 'theirs', keep: 'theirs', c: 3 };
   t.same(changes.applyTo(latest, mine), { a: 2, b: 'mine', c: 3 }, 'untouched keys keep the newer value; set and deleted keys follow this request');
+  t.notOk(Object.hasOwn(changes.applyTo(latest, mine), 'keep'), 'a deleted key is gone, not set to undefined');
   t.same(latest, { a: 2, b: 'theirs', keep: 'theirs', c: 3 }, 'the newer copy is not mutated');
 });
 
