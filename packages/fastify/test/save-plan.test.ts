@@ -430,3 +430,13 @@ t.test('a quick change that moves a cookie-tier session server-side is written d
   t.equal(result.tier, 'datastore');
   t.equal(durable.counts.set, 1, 'Datastore has it: the cookie held the only copy until now');
 });
+
+t.test('a server-side session re-sealed for a new key stays a pointer: its data is not copied into the cookie', async (t) => {
+  const h = await harness(t, { cookieOnlyThreshold: 0 });
+  const jar = jarOf((await h.save(newSession(h, { secret: 'server-side only' }))).headers);
+  const state = await loaded(h, jar);
+  state.renew = true;
+  const envelope = envelopeOf(h, await h.save(state, [1, 0]));
+  t.equal(envelope.id, state.id);
+  t.equal(envelope.data, undefined, 'still a pointer');
+});
