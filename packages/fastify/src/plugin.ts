@@ -10,6 +10,7 @@ import { cookieSettings, onGoogleCloud, warnAboutInstances } from './startup-che
 import { buildStores } from './stores.ts';
 import { usersApi, type GaesUsersApi } from './users/gaes-api.ts';
 import { RevocationFeed } from './users/revocation-feed.ts';
+import { SeenLog } from './users/seen-log.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   const cookies = cookieSettings(app, opts);
   const feed = new RevocationFeed({ directory, intervalMs: opts.revocationPollMs, now: opts.now, log: app.log });
   await feed.start();
-  const users = { directory, feed };
+  const users = { directory, feed, seen: new SeenLog() };
   const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies, onGoogleCloud: onGoogleCloud(), users };
   app.decorate('gaes', usersApi({ directory, feed, store, lifetimeMs: opts.lifetimeMs, now: opts.now }));
   const [firstName, secondName] = cookies.names.map((name) => `${name}0`) as [string, string];

@@ -3,6 +3,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { ServerStore } from './server-store.ts';
 import type { CookieSettings } from './set-cookies.ts';
 import type { RevocationFeed } from './users/revocation-feed.ts';
+import type { SeenLog } from './users/seen-log.ts';
 
 /** Users and their sessions (see `users/`). */
 export interface UsersContext {
@@ -10,6 +11,8 @@ export interface UsersContext {
   readonly directory: UserDirectory;
   /** This process's copy of the revocations, checked on every user-bound cookie. */
   readonly feed: RevocationFeed;
+  /** Which sessions this process recorded as seen lately (one record write per `userSeenInterval`). */
+  readonly seen: SeenLog;
 }
 
 /** What every request's session shares, built once when the plugin registers. */

@@ -14,6 +14,7 @@ import { SessionState } from '../src/session-state.ts';
 import { cookieSettings } from '../src/startup-checks.ts';
 import { buildStores } from '../src/stores.ts';
 import { RevocationFeed } from '../src/users/revocation-feed.ts';
+import { SeenLog } from '../src/users/seen-log.ts';
 import { CountingStore, SECRET_A } from './helpers/app.ts';
 import { Keyv } from 'keyv';
 
@@ -59,7 +60,7 @@ async function harness(t: Test, input: Partial<GaesSessionOptions> = {}): Promis
     for (const breaker of breakers) breaker.close();
   });
   const cookies = cookieSettings({ log } as unknown as FastifyInstance, opts);
-  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(0), cookies, onGoogleCloud: false, users: { directory, feed } };
+  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(0), cookies, onGoogleCloud: false, users: { directory, feed, seen: new SeenLog() } };
   return {
     ctx,
     log,

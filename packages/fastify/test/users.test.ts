@@ -107,3 +107,28 @@ t.test('handles: stable across regenerateId and writes, never the id; userId und
   t.equal(res.statusCode, 500);
   t.equal(res.json().code, 'ERR_GAES_CONFIG');
 });
+
+t.test('a client that keeps sending an old cookie is recorded as seen once per userSeenInterval, not on every request', async (t) => {
+  let now = 1_764_000_000_000;
+  const app = await buildApp({ datastore, datastoreNamespace: freshNamespace(), now: () => now, userSeenInterval: '5m' }, {}, routes);
+  t.teardown(() => app.close());
+  const jar = new CookieJar();
+  jar.apply(await app.inject({ method: 'POST', url: '/login/carol' }));
+  const stale = jar.header();
+  const writes = async (): Promise<number> => {
+    let n = 0;
+    for (let i = 0; i < 5; i++) {
+      const res = await app.inject({ url: '/me', headers: { cookie: stale } });
+      t.equal(res.json().userId, 'carol');
+      if (res.headers['set-cookie'] !== undefined) n++;
+    }
+    return n;
+  };
+  t.equal(await writes(), 0, 'within the interval: nothing to record');
+  now += 6 * 60_000;
+  t.equal(await writes(), 1, 'after it: the first request records the session as seen; the others, with the same old cookie, do not');
+  const list = (await app.inject({ url: '/sessions', headers: { cookie: stale } })).json() as Array<{ lastSeenAt: string }>;
+  t.equal(new Date(list[0]?.lastSeenAt ?? 0).getTime(), now, 'last seen: now');
+  now += 6 * 60_000;
+  t.equal(await writes(), 1, 'one more interval later: once more');
+});
