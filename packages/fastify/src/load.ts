@@ -45,6 +45,6 @@ export async function loadServerSide(state: SessionState, ctx: SessionContext): 
   }
   state.adoptRecord(record, data, found.tier, found.version, lastActiveMs);
   state.touch = successor === undefined && needsTouch(lastActiveMs, opts, nowMs);
-  state.userSeen = successor === undefined && state.seenDue(nowMs, opts.userSeenIntervalMs) && ctx.users.seen.claim(state.meta.handle, nowMs, opts.userSeenIntervalMs);
+  state.userSeen = successor === undefined && ctx.users.seen.due(state.meta, nowMs);
   return { kind: 'loaded' };
 }

@@ -37,7 +37,7 @@ async function gaeSessions(app: FastifyInstance, input: GaesSessionOptions): Pro
   const cookies = cookieSettings(app, opts);
   const feed = new RevocationFeed({ directory, intervalMs: opts.revocationPollMs, now: opts.now, log: app.log });
   await feed.start();
-  const users = { directory, feed, seen: new SeenLog() };
+  const users = { directory, feed, seen: new SeenLog(opts.userSeenIntervalMs) };
   const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(opts.cookieCacheSize), cookies, onGoogleCloud: onGoogleCloud(), users };
   app.decorate('gaes', usersApi({ directory, feed, store, lifetimeMs: opts.lifetimeMs, now: opts.now }));
   const [firstName, secondName] = cookies.names.map((name) => `${name}0`) as [string, string];

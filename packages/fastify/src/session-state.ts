@@ -115,12 +115,6 @@ export class SessionState {
     return this.changes.level !== ChangeLevel.none || this.cookieChanged || this.renew || this.touch || this.userSeen;
   }
 
-  /** Whether a user-bound session's record should record it as seen again (`userSeenInterval`). */
-  seenDue(nowMs: number, intervalMs: number): boolean {
-    const user = this.meta.user;
-    return user !== undefined && nowMs - user.seenAtMs >= intervalMs;
-  }
-
   /** Takes over a valid cookie (its data stays encoded until asked for). */
   adoptEnvelope(envelope: SessionEnvelope, slot: Slot, renew: boolean, text: string | undefined): void {
     this.id = envelope.id;

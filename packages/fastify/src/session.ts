@@ -74,7 +74,7 @@ export class Session {
       if (incoming.loser !== undefined) state.clearSlot(incoming.loser);
       if (incoming.envelope.data !== undefined) {
         state.touch = needsTouch(incoming.envelope.lastActiveMs, opts, nowMs);
-        state.userSeen = state.seenDue(nowMs, opts.userSeenIntervalMs) && users.seen.claim(state.meta.handle, nowMs, opts.userSeenIntervalMs);
+        state.userSeen = users.seen.due(state.meta, nowMs);
       }
     }
   }

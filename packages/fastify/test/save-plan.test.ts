@@ -15,7 +15,7 @@ import { cookieSettings } from '../src/startup-checks.ts';
 import { buildStores } from '../src/stores.ts';
 import { RevocationFeed } from '../src/users/revocation-feed.ts';
 import { SeenLog } from '../src/users/seen-log.ts';
-import { CountingStore, SECRET_A } from './helpers/app.ts';
+import { CookieJar, CountingStore, SECRET_A } from './helpers/app.ts';
 import { Keyv } from 'keyv';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -60,7 +60,7 @@ async function harness(t: Test, input: Partial<GaesSessionOptions> = {}): Promis
     for (const breaker of breakers) breaker.close();
   });
   const cookies = cookieSettings({ log } as unknown as FastifyInstance, opts);
-  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(0), cookies, onGoogleCloud: false, users: { directory, feed, seen: new SeenLog() } };
+  const ctx: SessionContext = { opts, store, envelopes: new EnvelopeCache(0), cookies, onGoogleCloud: false, users: { directory, feed, seen: new SeenLog(opts.userSeenIntervalMs) } };
   return {
     ctx,
     log,
@@ -84,9 +84,11 @@ async function harness(t: Test, input: Partial<GaesSessionOptions> = {}): Promis
   };
 }
 
-/** `name=value` of each Set-Cookie header. */
+/** The cookies a browser holds after receiving these Set-Cookie headers. */
 function jarOf(headers: readonly string[]): Record<string, string> {
-  return Object.fromEntries(headers.map((h) => h.slice(0, h.indexOf(';')).split('=') as [string, string]));
+  const jar = new CookieJar();
+  jar.apply({ headers: { 'set-cookie': headers } });
+  return Object.fromEntries(jar.cookies);
 }
 
 /** A new session holding `data`, as a request that set each key. */
